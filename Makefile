@@ -1,0 +1,41 @@
+# Yinjian: the two commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: run test lint translations extract-messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changes.
+.make-install: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+translations: .make-install
+	$(BIN)/pybabel compile -f -d app/translations -D messages --use-fuzzy >/dev/null
+
+extract-messages: .make-install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+run: .make-install translations
+	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
+	SESSION_COOKIE_SECURE=0 $(FLASK) demo-data --if-empty
+	SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+lint: .make-install
+	$(BIN)/ruff check app tests bench wsgi.py
+
+test: .make-install translations lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: .make-install translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .make-install instance/yinjian.db*

@@ -1,0 +1,84 @@
+"""Yinjian (引见): a CRM for bank branches and small-loan sales teams."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, g, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import Config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the language picked on the login page, else Chinese."""
+    languages = g.get("_languages") or ()
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return "zh_Hans_CN"
+
+
+def create_app(config: type[Config] | object = Config) -> Flask:
+    """Build the Yinjian app from a config class."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config)
+    finalize = getattr(config, "finalize", Config.finalize)
+    finalize(app)
+
+    trusted_proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies, x_host=trusted_proxies)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"])
+    limiter.init_app(app)
+
+    languages = tuple(app.config["LANGUAGES"])
+
+    @app.before_request
+    def _per_request_values() -> None:
+        g._languages = languages
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    from app.auth import guard
+
+    guard.init_app(app)
+
+    from app import errors, security_headers, templating
+
+    errors.init_app(app)
+    security_headers.init_app(app)
+    templating.init_app(app)
+
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.home import bp as home_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    from app import cli
+
+    cli.init_app(app)
+    _configure_logging(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    from app.privacy import PfiLogFilter
+
+    pfi_filter = PfiLogFilter()
+    for handler in logging.getLogger().handlers + app.logger.handlers:
+        handler.addFilter(pfi_filter)
+    app.logger.addFilter(pfi_filter)
+    app.logger.setLevel(app.config["LOG_LEVEL"])

@@ -1,0 +1,74 @@
+"""Deny by default: every request is checked here against the view's access marker (security.md A1)."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from app.auth.decorators import PUBLIC
+from app.auth.services import is_fresh, load_session
+from app.extensions import login_manager
+from app.htmx import hx_redirect, is_htmx_request
+
+# Endpoints a user who must change their password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_language"}
+
+
+def view_access(endpoint: str):
+    """The access marker of an endpoint: PUBLIC, a frozenset of roles, or None (unguarded)."""
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "_access", None)
+
+
+@login_manager.request_loader
+def _load_user_from_session(_request):
+    row = load_session(session.get("sid"))
+    g.user_session = row
+    return row.user if row is not None else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only same-site relative paths as a post-login destination."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _unauthenticated():
+    login_url = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
+    if request.headers.get("HX-Request") == "true":
+        # Never let htmx swap the login page into a fragment: tell it to navigate instead.
+        return hx_redirect(url_for("auth.login"), status=401)
+    return redirect(login_url)
+
+
+def enforce_access():
+    """before_request: login, then role, then freshness; anything unmarked is refused."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # the router will answer 404/405
+    access = view_access(endpoint)
+    if access == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return _unauthenticated()
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if is_htmx_request():
+            return hx_redirect(url_for("auth.change_password"), status=403)
+        return redirect(url_for("auth.change_password"))
+    if access is None or current_user.role not in access:
+        abort(403)
+    view = current_app.view_functions[endpoint]
+    if getattr(view, "_fresh", False) and not is_fresh(g.get("user_session")):
+        target = url_for("auth.reauthenticate", next=safe_next(request.full_path.rstrip("?")))
+        if request.headers.get("HX-Request") == "true":
+            return hx_redirect(target, status=401)
+        return redirect(target)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.session_protection = None  # sessions are server-side rows; see load_session
+    app.before_request(enforce_access)

@@ -1,0 +1,153 @@
+"""Sign-in, sign-out, re-authentication, password change and language choice."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth import bp
+from app.auth.decorators import any_signed_in, public
+from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ReauthForm
+from app.auth.guard import safe_next
+from app.auth.passwords import password_problem, verify_password
+from app.auth.services import (
+    authenticate,
+    change_password,
+    end_session,
+    mark_reauthenticated,
+    start_session,
+)
+from app.extensions import db, limiter
+from app.home import home_url_for
+
+PASSWORD_PROBLEMS = {
+    "too_short": _l("Use at least 12 characters."),
+    "too_long": _l("Use at most 128 characters."),
+    "common": _l("This password is too common. Choose a longer passphrase."),
+    "context": _l("Do not use your name, username or the bank's name in the password."),
+}
+
+
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_IP_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@public
+def login():
+    """Show the sign-in form and sign a user in."""
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = authenticate(form.username.data, form.password.data, ip=request.remote_addr)
+        if result.user is None:
+            db.session.commit()  # keep the failure count even though sign-in failed
+            if result.locked:
+                error = _("Too many failed attempts. Try again in 15 minutes or ask an administrator.")
+            else:
+                error = _("Wrong username or password.")
+        else:
+            session.clear()  # a new session id on sign-in (session fixation)
+            session["sid"] = start_session(result.user, ip=request.remote_addr, user_agent=request.user_agent.string)
+            session.permanent = True
+            db.session.commit()
+            target = safe_next(request.args.get("next")) or home_url_for(result.user)
+            if result.user.must_change_password:
+                target = url_for("auth.change_password")
+            return redirect(target)
+    return render_template("auth/login.html", form=form, error=error), 200
+
+
+@bp.route("/logout", methods=["POST"])
+@any_signed_in
+def logout():
+    """End this session on the server and in the browser."""
+    from app import audit
+
+    audit.record(current_user, "logout")
+    end_session(session.get("sid"))
+    db.session.commit()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@any_signed_in
+def reauthenticate():
+    """Ask for the password again before a sensitive action (reveal, export)."""
+    form = ReauthForm()
+    error = None
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data):
+            mark_reauthenticated(g.user_session)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or home_url_for(current_user))
+        error = _("Wrong password.")
+    return render_template("auth/reauthenticate.html", form=form, error=error)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@any_signed_in
+def change_password():
+    """Change one's own password; every other session of the user ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            problem = password_problem(
+                form.new_password.data,
+                context=(current_user.username, current_user.display_name, current_user.employee_no, "yinjian"),
+            )
+            if problem:
+                form.new_password.errors.append(str(PASSWORD_PROBLEMS[problem]))
+            else:
+                user = current_user._get_current_object()
+                change_password(user, form.new_password.data, actor=user)
+                user.must_change_password = False
+                session.clear()
+                session["sid"] = start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+                session.permanent = True
+                db.session.commit()
+                flash(_("Your password has been changed. Other sessions have been signed out."), "success")
+                return redirect(home_url_for(user), 303)
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/language", methods=["POST"])
+@any_signed_in
+def set_language():
+    """Save the user's interface language."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        current_user.language = form.language.data
+        db.session.commit()
+    return redirect(safe_next(_path_of(request.referrer)) or home_url_for(current_user), 303)
+
+
+@bp.route("/language/<code>")
+@public
+def choose_language(code: str):
+    """Pick the language of the sign-in page (before anyone is signed in)."""
+    response = redirect(url_for("auth.login"))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
+
+
+def _path_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,149 @@
+"""Configuration from the environment, with safe defaults."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret(instance_path: Path, filename: str, nbytes: int = 32) -> bytes:
+    """Return a random secret kept in instance/, creating it on first use (never committed)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / filename
+    if not path.exists():
+        # O_EXCL: two workers starting together must not write two different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode())
+    return base64.urlsafe_b64decode(path.read_text().strip())
+
+
+def parse_key_ring(spec: str) -> dict[str, bytes]:
+    """Parse PFI_KEYS given as 'kid:base64key,kid2:base64key'."""
+    ring: dict[str, bytes] = {}
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        kid, _, b64 = part.partition(":")
+        key = base64.urlsafe_b64decode(b64)
+        if len(key) != 32:
+            raise ValueError(f"PFI key {kid!r} must be 32 bytes")
+        ring[kid] = key
+    return ring
+
+
+class Config:
+    """Production-safe defaults; every value can be overridden from the environment."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    SECRET_KEY: str | bytes | None = os.environ.get("SECRET_KEY")
+
+    SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
+    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
+    FRESH_LOGIN_MINUTES = 15
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own idle/absolute limits bound the token (security.md D3)
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_IP_LIMIT = os.environ.get("LOGIN_IP_LIMIT", "20 per minute")
+    SEARCH_NUMBER_LIMIT = os.environ.get("SEARCH_NUMBER_LIMIT", "60 per minute")
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+    # argon2id parameters; tests lower them, a changed profile is rehashed on the next login.
+    PASSWORD_TIME_COST = 3
+    PASSWORD_MEMORY_COST = 65536
+    PASSWORD_PARALLELISM = 2
+
+    PFI_KEYS: dict[str, bytes] = parse_key_ring(os.environ.get("PFI_KEYS", ""))
+    PFI_CURRENT_KEY_ID: str | None = os.environ.get("PFI_CURRENT_KEY_ID")
+    PFI_HMAC_KEY: bytes | None = (
+        base64.urlsafe_b64decode(os.environ["PFI_HMAC_KEY"]) if os.environ.get("PFI_HMAC_KEY") else None
+    )
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+
+    CUSTOMERS_PER_PAGE = 50
+    HSTS_MAX_AGE = 31536000
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    @classmethod
+    def finalize(cls, app) -> None:
+        """Fill in values that depend on the instance folder (database path, generated secrets)."""
+        instance = Path(app.instance_path)
+        cfg = app.config
+        if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+            instance.mkdir(parents=True, exist_ok=True)
+            cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'yinjian.db'}"
+        uri: str = cfg["SQLALCHEMY_DATABASE_URI"]
+        if uri.startswith("postgres://") or uri.startswith("postgresql://"):
+            uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+            cfg["SQLALCHEMY_DATABASE_URI"] = uri
+        engine_options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        if uri.startswith("postgresql"):
+            engine_options.setdefault("pool_pre_ping", True)
+            engine_options.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "5")))
+        elif uri.startswith("sqlite"):
+            engine_options.setdefault("connect_args", {"timeout": 5})
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+        if not cfg.get("SECRET_KEY"):
+            cfg["SECRET_KEY"] = instance_secret(instance, "secret_key")
+        if not cfg.get("PFI_KEYS"):
+            cfg["PFI_KEYS"] = {"k1": instance_secret(instance, "pfi_key_k1")}
+            cfg["PFI_CURRENT_KEY_ID"] = "k1"
+        if not cfg.get("PFI_CURRENT_KEY_ID"):
+            cfg["PFI_CURRENT_KEY_ID"] = sorted(cfg["PFI_KEYS"])[-1]
+        if not cfg.get("PFI_HMAC_KEY"):
+            cfg["PFI_HMAC_KEY"] = instance_secret(instance, "pfi_hmac_key")
+        # __Host- cookies are dropped by browsers unless Secure, so plain-http runs use a plain name.
+        if cfg.get("SESSION_COOKIE_NAME") in (None, "session"):
+            cfg["SESSION_COOKIE_NAME"] = "__Host-session" if cfg["SESSION_COOKIE_SECURE"] else "yinjian_session"
+        if isinstance(cfg.get("LANGUAGES"), str):
+            cfg["LANGUAGES"] = json.loads(cfg["LANGUAGES"])
+
+
+class TestConfig(Config):
+    """Fast, isolated settings for the test suite (CSRF stays on: tests send the token)."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SESSION_COOKIE_SECURE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_TIME_COST = 1
+    PASSWORD_MEMORY_COST = 1024
+    PASSWORD_PARALLELISM = 1
+    SECRET_KEY = "test-secret-key-not-for-production"
+    PFI_KEYS = {"k1": b"\x01" * 32}
+    PFI_CURRENT_KEY_ID = "k1"
+    PFI_HMAC_KEY = b"\x02" * 32

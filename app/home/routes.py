@@ -1,0 +1,48 @@
+"""Role home pages; later issues fill them (lobby queue, my day, team board)."""
+
+from __future__ import annotations
+
+from flask import redirect
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.auth.decorators import any_signed_in, public, roles_required
+from app.extensions import db
+from app.home import bp, home_url_for
+from app.htmx import render
+
+
+@bp.route("/")
+@any_signed_in
+def index():
+    """Send each user to their role's home page."""
+    return redirect(home_url_for(current_user))
+
+
+@bp.route("/lobby")
+@roles_required("lobby")
+def lobby():
+    """Home of lobby staff."""
+    return render("home/lobby.html")
+
+
+@bp.route("/my-day")
+@roles_required("manager")
+def manager():
+    """Home of account managers ("my day")."""
+    return render("home/manager.html")
+
+
+@bp.route("/team")
+@roles_required("supervisor")
+def supervisor():
+    """Home of supervisors and branch heads."""
+    return render("home/supervisor.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness and database check for the load balancer."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,36 @@
+"""Security headers and CSP on every response (security.md E4, E5)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+
+def init_app(app: Flask) -> None:
+    hsts = f"max-age={app.config['HSTS_MAX_AGE']}; includeSubDomains"
+
+    @app.after_request
+    def set_headers(response):
+        headers = response.headers
+        nonce = g.get("csp_nonce", "")
+        headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            f"style-src 'self' 'nonce-{nonce}'; "
+            "img-src 'self' data:; "
+            "font-src 'self'; "
+            "connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        )
+        headers["Strict-Transport-Security"] = hsts
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.endpoint != "static":
+            # Pages may hold customer data: never let a browser or proxy keep them.
+            if current_user and current_user.is_authenticated or response.mimetype == "text/html":
+                headers["Cache-Control"] = "no-store"
+                headers["Pragma"] = "no-cache"
+        return response

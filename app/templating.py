@@ -1,0 +1,67 @@
+"""Jinja filters and globals: local time, masking, labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dataclasses import dataclass
+
+from flask import Flask, g, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app import clock
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    prefix: str
+
+
+# (roles, endpoint, label): the menu each role sees, in order; endpoints of later issues appear when they exist.
+NAVIGATION = [
+    (("lobby",), "home.lobby", _l("Lobby")),
+    (("manager",), "home.manager", _l("My day")),
+    (("supervisor",), "home.supervisor", _l("Team")),
+    (("manager", "supervisor", "admin"), "customers.index", _l("Customers")),
+    (("supervisor", "admin"), "customers.audit_log", _l("Audit log")),
+    (("admin",), "admin.index", _l("Administration")),
+]
+
+
+def nav_items(app: Flask) -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for roles, endpoint, label in NAVIGATION:
+        if current_user.role in roles and endpoint in app.view_functions:
+            items.append(NavItem(str(label), url_for(endpoint), endpoint.rsplit(".", 1)[0] + "."))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    tz = app.config["DISPLAY_TIMEZONE"]
+
+    @app.template_filter("localtime")
+    def localtime_filter(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+        if value is None:
+            return ""
+        return format_datetime(clock.local(value, tz), fmt)
+
+    @app.template_filter("mask")
+    def mask_filter(value, kind: str, level: int = 1) -> str:
+        from app.privacy import mask
+
+        return mask(kind, value, level)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "csp_nonce": g.get("csp_nonce", ""),
+            "languages": app.config["LANGUAGES"],
+            "nav_items": lambda: nav_items(app),
+            "get_locale": get_locale,
+        }
