@@ -35,15 +35,11 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     if trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies, x_host=trusted_proxies)
 
-    db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"])
-    limiter.init_app(app)
-
     languages = tuple(app.config["LANGUAGES"])
 
+    # before_request hooks run in registration order. These two come first so that a CSRF or
+    # rate-limit refusal still has a nonce and the user's language, and so that an anonymous
+    # request is sent to the login page before its CSRF token is even looked at (security.md A1).
     @app.before_request
     def _per_request_values() -> None:
         g._languages = languages
@@ -51,7 +47,13 @@ def create_app(config: type[Config] | object = Config) -> Flask:
 
     from app.auth import guard
 
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
+    login_manager.init_app(app)
     guard.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"])
+    limiter.init_app(app)
 
     from app import errors, security_headers, templating
 
@@ -61,11 +63,13 @@ def create_app(config: type[Config] | object = Config) -> Flask:
 
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.customers import bp as customers_bp
     from app.home import bp as home_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(customers_bp, url_prefix="/customers")
 
     from app import cli
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime
+
+from faker import Faker
+from sqlalchemy import insert, select
+
 from app.auth.passwords import hash_password
+from app.demo_data import UniqueMobiles, activity_rows, customer_rows
 from app.extensions import db
-from app.models import Branch, Role, Specialty, Team, User
+from app.models import Activity, Branch, Customer, Role, Specialty, Team, TierRule, User
 
 DEMO_PASSWORD = "yinjian-demo"  # noqa: S105 - documented demo password, demo databases only
 
@@ -51,6 +58,11 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
     west_team.leader_id = users["supervisor2"].id
     db.session.flush()
 
+    _demo_customers(
+        [(east, [users["manager"], users["credit"]], users["supervisor"]),
+         (west, [users["manager2"]], users["supervisor2"])],
+        customers_per_branch=customers_per_branch, seed=seed,
+    )
     return [
         ("admin", "系统管理员 administrator"),
         ("lobby", "大堂经理 lobby staff, 城东支行"),
@@ -60,3 +72,31 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
         ("manager2", "客户经理 (零售) retail manager, 城西支行"),
         ("supervisor2", "团队经理 supervisor, 城西支行"),
     ]
+
+
+DEFAULT_TIER_RULES = [("A", "assets", 3), ("A", "loan_need", 300), ("A", "products", 5),
+                      ("B", "assets", 2), ("B", "loan_need", 50), ("B", "products", 2)]
+
+
+def _demo_customers(branches, *, customers_per_branch: int, seed: int) -> None:
+    """About `customers_per_branch` customers per branch with a few activities each."""
+    if not db.session.scalar(select(TierRule.id).limit(1)):
+        db.session.add_all(TierRule(tier=t, metric=m, threshold=v) for t, m, v in DEFAULT_TIER_RULES)
+    rng = random.Random(seed)
+    faker = Faker("zh_CN")
+    faker.seed_instance(seed)
+    mobiles = UniqueMobiles(rng)
+    now = datetime.now(UTC)
+    for branch, owners, creator in branches:
+        rows = list(customer_rows(branch_id=branch.id, owner_ids=[o.id for o in owners], creator_id=creator.id,
+                                  count=customers_per_branch, rng=rng, faker=faker, mobiles=mobiles, now=now))
+        db.session.execute(insert(Customer), rows)
+        created = db.session.execute(
+            select(Customer.id, Customer.owner_id, Customer.created_at).where(Customer.branch_id == branch.id)
+        ).all()
+        activities = []
+        for customer_id, owner_id, created_at in created:
+            activities.extend(activity_rows(customer_id=customer_id, branch_id=branch.id, user_id=owner_id,
+                                            count=rng.randrange(0, 6), rng=rng, since=created_at, now=now))
+        if activities:
+            db.session.execute(insert(Activity), activities)

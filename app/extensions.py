@@ -47,6 +47,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # LIKE must be case-sensitive to use the plain index on the lower-cased name_search column.
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
 
 

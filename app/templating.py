@@ -5,13 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import Flask, g, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import clock
+from app import clock, models, policies
+
+
+LABELS = SimpleNamespace(
+    kind=models.KIND_LABELS,
+    source=models.SOURCE_LABELS,
+    status=models.STATUS_LABELS,
+    activity=models.ACTIVITY_LABELS,
+    outcome=models.OUTCOME_LABELS,
+    income=models.INCOME_BANDS,
+    assets=models.ASSET_BANDS,
+    turnover=models.TURNOVER_BANDS,
+    role=models.ROLE_LABELS,
+    specialty=models.SPECIALTY_LABELS,
+)
 
 
 @dataclass(frozen=True)
@@ -64,4 +79,6 @@ def init_app(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "nav_items": lambda: nav_items(app),
             "get_locale": get_locale,
+            "labels": LABELS,
+            "can": policies,
         }

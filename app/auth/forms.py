@@ -32,4 +32,5 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("zh_Hans_CN", "简体中文"), ("en", "English")])
+    # A callable: WTForms 3.3 deprecates literal tuple choices at class definition (a warning, an error in tests).
+    language = SelectField(_l("Language"), choices=lambda: [("zh_Hans_CN", "简体中文"), ("en", "English")])

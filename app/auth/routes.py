@@ -14,11 +14,11 @@ from app.auth.guard import safe_next
 from app.auth.passwords import password_problem, verify_password
 from app.auth.services import (
     authenticate,
-    change_password,
     end_session,
     mark_reauthenticated,
     start_session,
 )
+from app.auth.services import change_password as set_new_password  # the view below is named change_password
 from app.extensions import db, limiter
 from app.home import home_url_for
 
@@ -109,7 +109,7 @@ def change_password():
                 form.new_password.errors.append(str(PASSWORD_PROBLEMS[problem]))
             else:
                 user = current_user._get_current_object()
-                change_password(user, form.new_password.data, actor=user)
+                set_new_password(user, form.new_password.data, actor=user)
                 user.must_change_password = False
                 session.clear()
                 session["sid"] = start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)

@@ -90,11 +90,16 @@ def load_session(token: str | None) -> UserSession | None:
             UserSession.token_hash == _token_hash(token)
         )
     )
-    if row is None or row.revoked_at is not None or not row.user.active:
+    if row is None or row.revoked_at is not None:
         return None
     now = clock.now()
     cfg = current_app.config
-    if now - row.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"] or now - row.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]:
+    # A deactivated user's session ends for good: reactivating the account must not revive it (C5).
+    if (
+        not row.user.active
+        or now - row.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - row.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
+    ):
         row.revoked_at = now
         db.session.commit()
         return None

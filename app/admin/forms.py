@@ -1,0 +1,135 @@
+"""Forms of the admin area; branch, team and leader choices are filled in by the routes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.models import ROLE_LABELS, SPECIALTY_LABELS
+
+LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]
+INVALID_CHOICE = _l("Not a valid choice.")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_int(value):
+    """Coerce a select value to an int, with the empty option meaning None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def optional_str(value):
+    return value or None
+
+
+def too_long(limit: int):
+    return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
+
+
+def required(message):
+    return DataRequired(message=message)
+
+
+class BranchForm(FlaskForm):
+    code = StringField(
+        _l("Branch code"),
+        filters=[strip],
+        validators=[
+            required(_l("Enter the branch code.")),
+            too_long(20),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use letters, digits, '-' and '_' only.")),
+        ],
+    )
+    name = StringField(_l("Name"), filters=[strip], validators=[required(_l("Enter the branch name.")), too_long(80)])
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip], validators=[required(_l("Enter the team name.")), too_long(80)])
+    leader_id = SelectField(_l("Leader"), coerce=optional_int, choices=[], invalid_choice_message=INVALID_CHOICE)
+
+
+class _UserFields(FlaskForm):
+    display_name = StringField(
+        _l("Display name"), filters=[strip], validators=[required(_l("Enter the name staff know them by.")), too_long(60)]
+    )
+    employee_no = StringField(
+        _l("Employee number"),
+        filters=[strip],
+        validators=[
+            required(_l("Enter the employee number.")),
+            too_long(20),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Use letters, digits and '-' only.")),
+        ],
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        invalid_choice_message=INVALID_CHOICE,
+    )
+    specialty = SelectField(
+        _l("Specialty"),
+        coerce=optional_str,
+        choices=[SelectChoice("", _l("None (not an account manager)"))]
+        + [SelectChoice(specialty.value, label) for specialty, label in SPECIALTY_LABELS.items()],
+        invalid_choice_message=INVALID_CHOICE,
+    )
+    branch_id = SelectField(_l("Branch"), coerce=optional_int, choices=[], invalid_choice_message=INVALID_CHOICE)
+    team_id = SelectField(_l("Team"), coerce=optional_int, choices=[], invalid_choice_message=INVALID_CHOICE)
+    language = SelectField(
+        _l("Language"), choices=LANGUAGE_CHOICES, default="zh_Hans_CN", invalid_choice_message=INVALID_CHOICE
+    )
+
+
+class NewUserForm(_UserFields):
+    username = StringField(
+        _l("Username"),
+        filters=[strip, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[
+            required(_l("Enter a username.")),
+            Length(min=2, max=40, message=_l("Between %(min)d and %(max)d characters.", min=2, max=40)),
+            Regexp(r"^[a-z0-9][a-z0-9._-]*$",
+                   message=_l("Use lower-case letters, digits, '.', '-' and '_', starting with a letter or digit.")),
+        ],
+    )
+
+
+class EditUserForm(_UserFields):
+    active = BooleanField(_l("Active (may sign in)"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token (reset password)."""
+
+
+class UserFilterForm(FlaskForm):
+    """The GET filter of the staff list: read from the query string, no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), filters=[strip], validators=[Optional(), too_long(60)])
+    branch = SelectField(_l("Branch"), coerce=optional_int, choices=[], invalid_choice_message=INVALID_CHOICE)
+    role = SelectField(
+        _l("Role"),
+        coerce=optional_str,
+        choices=[SelectChoice("", _l("All roles"))]
+        + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        invalid_choice_message=INVALID_CHOICE,
+    )
+    status = SelectField(
+        _l("Status"),
+        coerce=optional_str,
+        choices=[
+            SelectChoice("", _l("Active and deactivated")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("inactive", _l("Deactivated")),
+        ],
+        invalid_choice_message=INVALID_CHOICE,
+    )

@@ -1,0 +1,546 @@
+"""Customer operations: plain functions taking the acting user; they flush, the route commits."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app import audit, clock, policies
+from app.extensions import db
+from app.models import (
+    ASSET_BAND_RANK,
+    Activity,
+    AuditEvent,
+    Customer,
+    Tier,
+    TierChange,
+    TierRule,
+    User,
+)
+from app.privacy import encrypt_pfi, lookup_hash, mask
+from app.scoping import customers_visible_to
+from app.validation import IdNumber, classify_search_term
+
+COUNT_CAP = 10_000
+
+
+class PolicyError(Exception):
+    """The actor may not do this (routes turn it into 403)."""
+
+
+def search_key(name: str) -> str:
+    """The form of a name that prefix search compares: NFKC, lower case, no spaces."""
+    return unicodedata.normalize("NFKC", name or "").lower().replace(" ", "")[:100]
+
+
+# ---------------------------------------------------------------- writing a customer
+
+
+@dataclass
+class CustomerData:
+    """Validated, normalised input from the customer form (an allowlist: nothing else is bound)."""
+
+    kind: str
+    name: str
+    source: str
+    status: str
+    mobile: str | None = None
+    id_number: IdNumber | None = None
+    occupation: str | None = None
+    area: str | None = None
+    address: str | None = None
+    income_band: str | None = None
+    asset_band: str | None = None
+    uscc: str | None = None
+    industry: str | None = None
+    contact_name: str | None = None
+    turnover_band: str | None = None
+    needs: str | None = None
+    loan_need_amount: int | None = None
+    products_held: int = 0
+    marketing_consent: bool = False
+    sensitive_consent: bool = False
+    notes: str | None = None
+    owner_id: int | None = None
+
+
+# Plain fields copied from CustomerData; personal numbers and consent are handled on their own.
+PLAIN_FIELDS = (
+    "kind", "name", "source", "status", "occupation", "area", "address", "income_band", "asset_band",
+    "uscc", "industry", "contact_name", "turnover_band", "needs", "loan_need_amount", "products_held", "notes",
+)
+# How each field is written into the audit log (personal values never in clear).
+AUDIT_MASK = {"mobile": "mobile", "id_number": "id_number", "address": "address"}
+
+
+def _audit_value(name: str, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    kind = AUDIT_MASK.get(name)
+    if kind:
+        return mask(kind, value, 1)
+    if name == "uscc":
+        return mask("uscc", value, 1)
+    return value
+
+
+@dataclass
+class DuplicateMatch:
+    field: str
+    customer: Customer | None  # a record in the actor's branch, or None when it lives elsewhere
+
+    @property
+    def elsewhere(self) -> bool:
+        return self.customer is None
+
+
+def find_duplicates(
+    actor: User,
+    *,
+    branch_id: int,
+    mobile: str | None = None,
+    id_number: str | None = None,
+    uscc: str | None = None,
+    exclude_id: int | None = None,
+) -> list[DuplicateMatch]:
+    """Customers sharing a mobile, ID number or credit code: same-branch records, or 'exists elsewhere'."""
+    wanted: dict[str, tuple[Any, Any]] = {}
+    if mobile:
+        wanted["mobile"] = (Customer.mobile_hash, lookup_hash("mobile", mobile))
+    if id_number:
+        wanted["id_number"] = (Customer.id_number_hash, lookup_hash("id_number", id_number))
+    if uscc:
+        wanted["uscc"] = (Customer.uscc, uscc)
+    if not wanted:
+        return []
+    # Deliberately unscoped: existence elsewhere must be known, but nothing about it is returned.
+    stmt = select(Customer).where(or_(*(column == value for column, value in wanted.values())))
+    if exclude_id is not None:
+        stmt = stmt.where(Customer.id != exclude_id)
+    candidates = db.session.scalars(stmt.limit(20)).all()
+    matches: list[DuplicateMatch] = []
+    for name, (column, value) in wanted.items():
+        hits = [c for c in candidates if getattr(c, column.key) == value]
+        if not hits:
+            continue
+        local = [c for c in hits if c.branch_id == branch_id]
+        matches.append(DuplicateMatch(name, local[0] if local else None))
+    return matches
+
+
+class DuplicateCustomer(Exception):
+    def __init__(self, matches: list[DuplicateMatch]):
+        super().__init__("duplicate customer")
+        self.matches = matches
+
+
+def _set_personal_numbers(customer: Customer, data: CustomerData) -> None:
+    customer.mobile_enc = encrypt_pfi("mobile", data.mobile)
+    customer.mobile_hash = lookup_hash("mobile", data.mobile)
+    customer.mobile_last4 = data.mobile[-4:] if data.mobile else None
+    number = data.id_number.number if data.id_number else None
+    customer.id_number_enc = encrypt_pfi("id_number", number)
+    customer.id_number_hash = lookup_hash("id_number", number)
+    customer.birthday = data.id_number.birthday if data.id_number else None
+    customer.gender = data.id_number.gender if data.id_number else None
+
+
+def _set_consents(customer: Customer, data: CustomerData, actor: User) -> None:
+    now = clock.now()
+    if data.marketing_consent != customer.marketing_consent:
+        customer.marketing_consent = data.marketing_consent
+        customer.marketing_consent_at = now
+        customer.marketing_consent_by_id = actor.id
+    if data.sensitive_consent != customer.sensitive_consent:
+        customer.sensitive_consent = data.sensitive_consent
+        customer.sensitive_consent_at = now
+        customer.sensitive_consent_by_id = actor.id
+
+
+def _resolve_owner(actor: User, owner_id: int | None) -> int:
+    """Managers own what they create; supervisors may name an active manager of their branch."""
+    if actor.role != "supervisor" or owner_id is None:
+        return actor.id
+    owner = db.session.get(User, owner_id)
+    if owner is None or owner.branch_id != actor.branch_id or owner.role != "manager" or not owner.active:
+        raise PolicyError("owner outside the branch")
+    return owner.id
+
+
+def create_customer(actor: User, data: CustomerData) -> Customer:
+    """Create a customer in the actor's branch; refuses duplicates."""
+    if not policies.can_create_customer(actor):
+        raise PolicyError("cannot create customers")
+    matches = find_duplicates(
+        actor, branch_id=actor.branch_id, mobile=data.mobile,
+        id_number=data.id_number.number if data.id_number else None, uscc=data.uscc,
+    )
+    if matches:
+        raise DuplicateCustomer(matches)
+    now = clock.now()
+    customer = Customer(branch_id=actor.branch_id, owner_id=_resolve_owner(actor, data.owner_id),
+                        created_by_id=actor.id, updated_by_id=actor.id, created_at=now, updated_at=now)
+    for name in PLAIN_FIELDS:
+        setattr(customer, name, getattr(data, name))
+    customer.name_search = search_key(data.name)
+    _set_personal_numbers(customer, data)
+    _set_consents(customer, data, actor)
+    customer.tier = suggest_tier(customer, load_tier_rules())
+    db.session.add(customer)
+    db.session.flush()
+    db.session.add(TierChange(customer_id=customer.id, from_tier=None, to_tier=customer.tier,
+                              suggested_tier=customer.tier, reason=str(_l("Suggested by the tier rules")),
+                              user_id=actor.id, at=now))
+    fields = {name: _audit_value(name, getattr(data, name)) for name in PLAIN_FIELDS if getattr(data, name)}
+    fields["mobile"] = _audit_value("mobile", data.mobile)
+    fields["id_number"] = _audit_value("id_number", data.id_number.number if data.id_number else None)
+    audit.record(actor, "customer_create", subject_type="customer", subject_id=customer.id,
+                 customer_id=customer.id, branch_id=customer.branch_id,
+                 fields={k: v for k, v in fields.items() if v is not None})
+    return customer
+
+
+@dataclass
+class FieldDifference:
+    field: str
+    saved: Any  # what is in the database now (masked where personal)
+    yours: Any  # what this user tried to save (masked where personal)
+
+
+class EditConflict(Exception):
+    """Someone else saved the customer since this user opened the form."""
+
+    def __init__(self, customer: Customer, differences: list[FieldDifference]):
+        super().__init__("edit conflict")
+        self.customer = customer
+        self.differences = differences
+
+
+def _current_values(customer: Customer) -> dict[str, Any]:
+    values = {name: getattr(customer, name) for name in PLAIN_FIELDS}
+    values["mobile"] = customer.mobile
+    values["id_number"] = customer.id_number
+    values["marketing_consent"] = customer.marketing_consent
+    values["sensitive_consent"] = customer.sensitive_consent
+    return values
+
+
+def _proposed_values(data: CustomerData) -> dict[str, Any]:
+    values = {name: getattr(data, name) for name in PLAIN_FIELDS}
+    values["mobile"] = data.mobile
+    values["id_number"] = data.id_number.number if data.id_number else None
+    values["marketing_consent"] = data.marketing_consent
+    values["sensitive_consent"] = data.sensitive_consent
+    return values
+
+
+def _differences(customer: Customer, data: CustomerData) -> list[FieldDifference]:
+    current, proposed = _current_values(customer), _proposed_values(data)
+    return [
+        FieldDifference(name, _audit_value(name, current[name]), _audit_value(name, proposed[name]))
+        for name in proposed
+        if (current[name] or None) != (proposed[name] or None)
+    ]
+
+
+def update_customer(actor: User, customer: Customer, data: CustomerData, *, expected_version: int) -> list[str]:
+    """Save an edit made on version `expected_version`; returns the changed field names."""
+    if not policies.can_edit_customer(actor, customer):
+        raise PolicyError("cannot edit")
+    if customer.version != expected_version:
+        raise EditConflict(customer, _differences(customer, data))
+    matches = find_duplicates(
+        actor, branch_id=customer.branch_id, mobile=data.mobile,
+        id_number=data.id_number.number if data.id_number else None, uscc=data.uscc, exclude_id=customer.id,
+    )
+    if matches:
+        raise DuplicateCustomer(matches)
+    differences = _differences(customer, data)
+    if not differences:
+        return []
+    for name in PLAIN_FIELDS:
+        setattr(customer, name, getattr(data, name))
+    customer.name_search = search_key(data.name)
+    _set_personal_numbers(customer, data)
+    _set_consents(customer, data, actor)
+    customer.updated_at = clock.now()
+    customer.updated_by_id = actor.id
+    for diff in differences:
+        audit.record(actor, "customer_update", subject_type="customer", subject_id=customer.id,
+                     customer_id=customer.id, branch_id=customer.branch_id,
+                     field=diff.field, old=diff.saved, new=diff.yours)
+    db.session.flush()  # version_id_col: a concurrent save between load and flush raises StaleDataError
+    return [d.field for d in differences]
+
+
+# ---------------------------------------------------------------- tiers
+
+
+TIER_METRICS = ("assets", "loan_need", "products")
+
+
+def load_tier_rules() -> list[TierRule]:
+    return list(db.session.scalars(select(TierRule).where(TierRule.active.is_(True))))
+
+
+def customer_metrics(customer: Customer) -> dict[str, int]:
+    """The numbers tier rules compare: asset band rank, loan need in 万 yuan, products held."""
+    return {
+        "assets": ASSET_BAND_RANK.get(customer.asset_band or "", -1),
+        "loan_need": (customer.loan_need_amount or 0) // 10_000,
+        "products": customer.products_held or 0,
+    }
+
+
+def suggest_tier(customer: Customer, rules: list[TierRule]) -> str:
+    """A if any A rule holds, else B if any B rule holds, else C."""
+    metrics = customer_metrics(customer)
+    for tier in (Tier.A, Tier.B):
+        for rule in rules:
+            if rule.tier == tier and rule.metric in metrics and metrics[rule.metric] >= rule.threshold:
+                return tier.value
+    return Tier.C.value
+
+
+def set_tier(actor: User, customer: Customer, tier: str, reason: str) -> TierChange:
+    """Set or override the tier with a reason; the change is kept with who, when, from, to, why."""
+    if not policies.can_set_tier(actor, customer):
+        raise PolicyError("cannot set tier")
+    change = TierChange(customer_id=customer.id, from_tier=customer.tier, to_tier=tier,
+                        suggested_tier=suggest_tier(customer, load_tier_rules()), reason=reason.strip()[:300],
+                        user_id=actor.id, at=clock.now())
+    customer.tier = tier
+    customer.updated_at = change.at
+    customer.updated_by_id = actor.id
+    db.session.add(change)
+    audit.record(actor, "tier_change", subject_type="customer", subject_id=customer.id, customer_id=customer.id,
+                 branch_id=customer.branch_id, old=change.from_tier, new=tier, reason=change.reason)
+    db.session.flush()
+    return change
+
+
+# ---------------------------------------------------------------- activities, archive, reassign, reveal
+
+
+def log_activity(actor: User, customer: Customer, *, kind: str, outcome: str | None, note: str | None,
+                 at: datetime | None = None) -> Activity:
+    if not policies.can_log_activity(actor, customer):
+        raise PolicyError("cannot log activity")
+    activity = Activity(customer_id=customer.id, branch_id=customer.branch_id, user_id=actor.id, kind=kind,
+                        outcome=outcome or None, note=(note or "").strip() or None, at=at or clock.now())
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def archive_customer(actor: User, customer: Customer, reason: str) -> None:
+    if not policies.can_archive(actor, customer):
+        raise PolicyError("cannot archive")
+    customer.archived_at = clock.now()
+    customer.archived_by_id = actor.id
+    audit.record(actor, "customer_archive", subject_type="customer", subject_id=customer.id,
+                 customer_id=customer.id, branch_id=customer.branch_id, reason=reason.strip()[:300])
+    db.session.flush()
+
+
+def restore_customer(actor: User, customer: Customer) -> None:
+    if not policies.can_restore(actor, customer):
+        raise PolicyError("cannot restore")
+    customer.archived_at = None
+    customer.archived_by_id = None
+    audit.record(actor, "customer_restore", subject_type="customer", subject_id=customer.id,
+                 customer_id=customer.id, branch_id=customer.branch_id)
+    db.session.flush()
+
+
+def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) -> list[Customer]:
+    """Give one or many customers of the supervisor's branch to another manager of that branch."""
+    if not policies.can_reassign(actor):
+        raise PolicyError("cannot reassign")
+    owner = db.session.get(User, new_owner_id)
+    if owner is None or owner.branch_id != actor.branch_id or owner.role != "manager" or not owner.active:
+        raise PolicyError("new owner outside the branch")
+    customers = db.session.scalars(
+        customers_visible_to(actor).where(Customer.id.in_(customer_ids[:500]))
+    ).all()
+    now = clock.now()
+    for customer in customers:
+        if customer.owner_id == owner.id:
+            continue
+        audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
+                     customer_id=customer.id, branch_id=customer.branch_id,
+                     old=customer.owner_id, new=owner.id)
+        customer.owner_id = owner.id
+        customer.updated_at = now
+        customer.updated_by_id = actor.id
+    db.session.flush()
+    return list(customers)
+
+
+REVEALABLE = ("mobile", "id_number")
+
+
+def reveal_value(actor: User, customer: Customer, field_name: str, reason: str) -> str | None:
+    """Return a full personal number and audit who saw it and why."""
+    if field_name not in REVEALABLE or not policies.can_reveal(actor, customer):
+        raise PolicyError("cannot reveal")
+    audit.record(actor, "reveal", subject_type="customer", subject_id=customer.id, customer_id=customer.id,
+                 branch_id=customer.branch_id, field=field_name, reason=reason.strip()[:300])
+    return getattr(customer, field_name)
+
+
+def record_view(actor: User, customer: Customer) -> None:
+    audit.record(actor, "customer_view", subject_type="customer", subject_id=customer.id,
+                 customer_id=customer.id, branch_id=customer.branch_id)
+
+
+# ---------------------------------------------------------------- search
+
+
+SORTS = {
+    "updated": (Customer.updated_at.desc(), Customer.id.desc()),
+    "created": (Customer.created_at.desc(), Customer.id.desc()),
+    "name": (Customer.name_search.asc(), Customer.id.asc()),
+    "tier": (Customer.tier.asc(), Customer.updated_at.desc(), Customer.id.desc()),
+}
+
+
+@dataclass
+class CustomerFilters:
+    q: str = ""
+    tier: str = ""
+    status: str = ""
+    source: str = ""
+    owner_id: int | None = None
+    team_id: int | None = None
+    sort: str = "updated"
+    page: int = 1
+
+
+@dataclass
+class SearchResult:
+    rows: list[Customer]
+    total: int
+    capped: bool
+    page: int
+    per_page: int
+    term_kind: str = "none"
+    error: str | None = None
+    filters: CustomerFilters = field(default_factory=CustomerFilters)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _apply_term(stmt: Select, term: str) -> tuple[Select, str, str | None]:
+    kind, value = classify_search_term(term)
+    if kind == "name" and not value:
+        return stmt, "none", None
+    if kind == "mobile":
+        return stmt.where(Customer.mobile_hash == lookup_hash("mobile", value)), kind, None
+    if kind == "id_number":
+        return stmt.where(Customer.id_number_hash == lookup_hash("id_number", value)), kind, None
+    if kind == "uscc":
+        return stmt.where(Customer.uscc == value), kind, None
+    if kind == "last4":
+        return stmt.where(Customer.mobile_last4 == value), kind, None
+    if kind == "partial_number":
+        message = _l("Search by the full mobile number, the full ID card number, or the last 4 digits of the mobile.")
+        return stmt.where(Customer.id.is_(None)), kind, str(message)
+    key = search_key(value)
+    return stmt.where(Customer.name_search.like(_escape_like(key) + "%", escape="\\")), "name", None
+
+
+def filtered_customers(actor: User, filters: CustomerFilters) -> tuple[Select, str, str | None]:
+    stmt = customers_visible_to(actor)
+    stmt, term_kind, error = _apply_term(stmt, filters.q)
+    if filters.tier:
+        stmt = stmt.where(Customer.tier == filters.tier)
+    if filters.status:
+        stmt = stmt.where(Customer.status == filters.status)
+    if filters.source:
+        stmt = stmt.where(Customer.source == filters.source)
+    if filters.owner_id:
+        stmt = stmt.where(Customer.owner_id == filters.owner_id)
+    if filters.team_id:
+        stmt = stmt.where(Customer.owner_id.in_(select(User.id).where(User.team_id == filters.team_id)))
+    return stmt, term_kind, error
+
+
+def capped_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count up to `cap` rows: an exact total over a whole table is the costliest part of a list page."""
+    limited = stmt.with_only_columns(Customer.id).order_by(None).limit(cap + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    return min(total, cap), total > cap
+
+
+def search_customers(actor: User, filters: CustomerFilters, *, per_page: int = 50) -> SearchResult:
+    """One page of the customers the actor may see, filtered and sorted, with a (capped) total."""
+    stmt, term_kind, error = filtered_customers(actor, filters)
+    if error:
+        return SearchResult([], 0, False, 1, per_page, term_kind, error, filters)
+    total, capped = capped_count(stmt)
+    pages = max(1, -(-total // per_page))
+    page = min(max(filters.page, 1), pages)
+    rows = db.session.scalars(
+        stmt.options(joinedload(Customer.owner)).order_by(*SORTS.get(filters.sort, SORTS["updated"]))
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return SearchResult(list(rows), total, capped, page, per_page, term_kind, None, filters)
+
+
+# ---------------------------------------------------------------- timeline
+
+TIMELINE_ACTIONS = ("customer_create", "customer_update", "customer_archive", "customer_restore",
+                    "customer_reassign")
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # activity | tier | audit
+    actor: User | None
+    item: Any
+
+
+def customer_timeline(customer: Customer, *, before: datetime | None = None,
+                      limit: int = 30) -> tuple[list[TimelineEntry], bool]:
+    """The newest `limit` things that happened to a customer before `before`: three queries, any length."""
+    def newest(stmt, column):
+        if before is not None:
+            stmt = stmt.where(column < before)
+        return db.session.scalars(stmt.order_by(column.desc()).limit(limit + 1)).all()
+
+    activities = newest(select(Activity).options(joinedload(Activity.user))
+                        .where(Activity.customer_id == customer.id), Activity.at)
+    tiers = newest(select(TierChange).options(joinedload(TierChange.user))
+                   .where(TierChange.customer_id == customer.id), TierChange.at)
+    events = newest(select(AuditEvent).options(joinedload(AuditEvent.actor))
+                    .where(AuditEvent.customer_id == customer.id, AuditEvent.action.in_(TIMELINE_ACTIONS)),
+                    AuditEvent.at)
+    entries = (
+        [TimelineEntry(a.at, "activity", a.user, a) for a in activities]
+        + [TimelineEntry(t.at, "tier", t.user, t) for t in tiers]
+        + [TimelineEntry(e.at, "audit", e.actor, e) for e in events]
+    )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit], len(entries) > limit

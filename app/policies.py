@@ -1,0 +1,86 @@
+"""Every yes/no about access, in one place; routes abort on False and templates hide buttons with them."""
+
+from __future__ import annotations
+
+from app.models import Customer, User
+
+
+def _same_branch(user: User, customer: Customer) -> bool:
+    return user.branch_id is not None and customer.branch_id == user.branch_id
+
+
+def can_list_customers(user: User) -> bool:
+    """Lobby staff find customers only through the lobby lookup and the summary card."""
+    return user.role in ("manager", "supervisor", "admin")
+
+
+def can_view_customer(user: User, customer: Customer) -> bool:
+    """Open the customer page (full or limited view)."""
+    if user.role == "admin":
+        return True
+    return user.role in ("manager", "supervisor") and _same_branch(user, customer)
+
+
+def can_view_card(user: User, customer: Customer) -> bool:
+    """See the masked summary card (lobby staff included)."""
+    return user.role == "admin" or _same_branch(user, customer)
+
+
+def owns(user: User, customer: Customer) -> bool:
+    return customer.owner_id == user.id
+
+
+def sees_full_record(user: User, customer: Customer) -> bool:
+    """Owner, supervisor and admin see names and details; other managers see a masked record."""
+    if user.role == "admin":
+        return True
+    if user.role == "supervisor":
+        return _same_branch(user, customer)
+    return user.role == "manager" and owns(user, customer)
+
+
+def can_edit_customer(user: User, customer: Customer) -> bool:
+    if customer.archived:
+        return False
+    if user.role == "supervisor":
+        return _same_branch(user, customer)
+    return user.role == "manager" and owns(user, customer) and _same_branch(user, customer)
+
+
+def can_create_customer(user: User) -> bool:
+    return user.role in ("manager", "supervisor") and user.branch_id is not None
+
+
+def can_reveal(user: User, customer: Customer) -> bool:
+    """See a full personal number (with a reason, fresh login, audited). Never lobby staff."""
+    return sees_full_record(user, customer)
+
+
+def can_log_activity(user: User, customer: Customer) -> bool:
+    return can_edit_customer(user, customer)
+
+
+def can_set_tier(user: User, customer: Customer) -> bool:
+    return can_edit_customer(user, customer)
+
+
+def can_archive(user: User, customer: Customer) -> bool:
+    return can_edit_customer(user, customer)
+
+
+def can_restore(user: User, customer: Customer) -> bool:
+    return customer.archived and user.role == "supervisor" and _same_branch(user, customer)
+
+
+def can_reassign(user: User, customer: Customer | None = None) -> bool:
+    if user.role != "supervisor":
+        return False
+    return customer is None or _same_branch(user, customer)
+
+
+def can_read_audit(user: User) -> bool:
+    return user.role in ("supervisor", "admin")
+
+
+def can_manage_tier_rules(user: User) -> bool:
+    return user.role == "admin"

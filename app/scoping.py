@@ -1,0 +1,44 @@
+"""Queries scoped to what a user may see; every list and loader starts here (security.md A2, A3)."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, select, true
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, User
+
+
+def branch_predicate(user: User, column):
+    """Admin sees every branch; everyone else only their own (no branch: nothing)."""
+    if user.role == "admin":
+        return true()
+    if user.branch_id is None:
+        return column.is_(None) & column.isnot(None)
+    return column == user.branch_id
+
+
+def customers_visible_to(user: User, *, include_archived: bool = False) -> Select[tuple[Customer]]:
+    """Customers the user may see in lists and search."""
+    stmt = select(Customer).where(branch_predicate(user, Customer.branch_id))
+    if not include_archived:
+        stmt = stmt.where(Customer.archived_at.is_(None))
+    return stmt
+
+
+def get_customer_or_404(user: User, customer_id: int, *, include_archived: bool = True) -> Customer:
+    """Load a customer the user may see; anything else is indistinguishable from 'does not exist'."""
+    customer = db.session.scalar(
+        customers_visible_to(user, include_archived=include_archived).where(Customer.id == customer_id)
+    )
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def audit_events_visible_to(user: User) -> Select[tuple[AuditEvent]]:
+    return select(AuditEvent).where(branch_predicate(user, AuditEvent.branch_id))
+
+
+def staff_visible_to(user: User) -> Select[tuple[User]]:
+    return select(User).where(branch_predicate(user, User.branch_id))

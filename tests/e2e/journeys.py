@@ -1,0 +1,35 @@
+"""Steps shared by the browser journeys: what a person does with the mouse and keyboard."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+DEMO_PASSWORD = "yinjian-demo"  # the documented password of `flask demo-data` users
+
+# Each demo user and the home page the sign-in lands on.
+HOME_OF = {
+    "lobby": "/lobby",
+    "manager": "/my-day",
+    "credit": "/my-day",
+    "supervisor": "/team",
+    "admin": "/admin/",
+    "manager2": "/my-day",
+}
+
+
+def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real form, as a person would."""
+    page.goto("/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+
+
+def path_of(page) -> str:
+    return urlsplit(page.url).path
+
+
+def open_user_menu(page) -> None:
+    """Open the user dropdown at the right of the navbar."""
+    page.locator("nav .dropdown-toggle").click()
