@@ -143,7 +143,7 @@ class TestConfig(Config):
     PASSWORD_TIME_COST = 1
     PASSWORD_MEMORY_COST = 1024
     PASSWORD_PARALLELISM = 1
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     PFI_KEYS = {"k1": b"\x01" * 32}
     PFI_CURRENT_KEY_ID = "k1"
     PFI_HMAC_KEY = b"\x02" * 32

@@ -28,9 +28,9 @@ def init_app(app: Flask) -> None:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["X-Frame-Options"] = "DENY"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if request.endpoint != "static":
-            # Pages may hold customer data: never let a browser or proxy keep them.
-            if current_user and current_user.is_authenticated or response.mimetype == "text/html":
-                headers["Cache-Control"] = "no-store"
-                headers["Pragma"] = "no-cache"
+        # Pages may hold customer data: never let a browser or proxy keep them.
+        signed_in = current_user and current_user.is_authenticated
+        if request.endpoint != "static" and (signed_in or response.mimetype == "text/html"):
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
         return response

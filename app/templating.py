@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
 from flask import Flask, g, url_for
@@ -13,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import clock, models, policies
-
 
 LABELS = SimpleNamespace(
     kind=models.KIND_LABELS,

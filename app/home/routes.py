@@ -30,14 +30,20 @@ def lobby():
 @roles_required("manager")
 def manager():
     """Home of account managers ("my day")."""
-    return render("home/manager.html")
+    from app.customers.stats import tier_counts
+
+    user = current_user._get_current_object()
+    return render("home/manager.html", my_tiers=tier_counts(user, owner=user))
 
 
 @bp.route("/team")
 @roles_required("supervisor")
 def supervisor():
     """Home of supervisors and branch heads."""
-    return render("home/supervisor.html")
+    from app.customers.stats import owner_counts, tier_counts
+
+    user = current_user._get_current_object()
+    return render("home/supervisor.html", tiers=tier_counts(user), owners=owner_counts(user))
 
 
 @bp.route("/healthz")

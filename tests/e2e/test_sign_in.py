@@ -85,11 +85,6 @@ def test_phone_width_layout_has_a_menu_button_and_no_horizontal_scroll(new_page)
     assert scroll_width(page) <= 375
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/static/css/app.css:27 narrows main's padding to .6rem below 576px but a .row keeps its "
-           "-.75rem gutter margins, so pages with a .row (login, change password) are 2.4px too wide",
-)
 def test_phone_width_forms_have_no_horizontal_scroll(new_page):
     page = new_page(**PHONE)
     page.goto("/login")
