@@ -81,13 +81,13 @@ def app():
     @application.after_request
     def _no_unmasked_pfi(response):
         # The whole suite fails on any full mobile or ID number outside the audited reveal (security.md F1).
-        if response.mimetype in ("text/html", "text/csv", "application/json") and not response.direct_passthrough:
-            if request.endpoint not in PFI_ALLOWED_ENDPOINTS:
-                body = response.get_data(as_text=True)
-                for pattern in PFI_PATTERNS.values():
-                    found = pattern.search(body)
-                    if found:
-                        application.config["PFI_VIOLATIONS"].append((request.path, found.group(0)))
+        checked = response.mimetype in ("text/html", "text/csv", "application/json")
+        if checked and not response.direct_passthrough and request.endpoint not in PFI_ALLOWED_ENDPOINTS:
+            body = response.get_data(as_text=True)
+            for pattern in PFI_PATTERNS.values():
+                found = pattern.search(body)
+                if found:
+                    application.config["PFI_VIOLATIONS"].append((request.path, found.group(0)))
         return response
 
     with application.app_context():
@@ -113,6 +113,8 @@ def _clean_state(app):
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
+        # team.leader_id and user.team_id point at each other: unlink before deleting rows.
+        db.session.execute(text('UPDATE "team" SET leader_id = NULL'))
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))
     db.session.commit()

@@ -22,7 +22,7 @@ from app.admin.forms import (
 from app.admin.services import InvalidInput
 from app.auth.decorators import fresh_login_required, roles_required
 from app.extensions import db
-from app.htmx import is_htmx_request, render
+from app.htmx import is_htmx_request, redirect_or_hx, render
 from app.models import ROLE_LABELS, Branch, Team, User
 
 USERS_PER_PAGE = 50
@@ -384,7 +384,7 @@ def revoke_sessions(user_id: int):
     db.session.commit()
     flash(_("%(count)d sessions ended.", count=ended), "success")
     if user.id == current_user.id:
-        return redirect(url_for("auth.login"), 303)
+        return redirect_or_hx(url_for("auth.login"))  # their own session ended too
     return _user_card(user)
 
 

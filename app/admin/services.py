@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import audit, clock
@@ -54,6 +55,29 @@ def _exists(stmt: Select) -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(stmt.subquery())))
 
 
+def _flush_unique(obj: Any, fields: dict[str, tuple[str, Any]]) -> None:
+    """Flush inside a savepoint; if another admin won a race for a unique value, report it like the
+    pre-check does. `fields` maps a column name found in the database error to (form field, message)."""
+    try:
+        with db.session.begin_nested():
+            if obj is not None:
+                db.session.add(obj)
+            db.session.flush()
+    except IntegrityError as exc:
+        reason = str(exc.orig)
+        for column, (field, message) in fields.items():
+            if column in reason:
+                raise InvalidInput({field: message}) from exc
+        raise
+
+
+BRANCH_CODE_TAKEN = _l("Another branch already uses this code.")
+USERNAME_TAKEN = _l("This username is already taken.")
+EMPLOYEE_NO_TAKEN = _l("Another user already has this employee number.")
+BRANCH_UNIQUE = {"code": ("code", BRANCH_CODE_TAKEN)}
+USER_UNIQUE = {"username": ("username", USERNAME_TAKEN), "employee_no": ("employee_no", EMPLOYEE_NO_TAKEN)}
+
+
 def _active_staff(column, value: int) -> int:
     return db.session.scalar(
         select(func.count()).select_from(User).where(column == value, User.active.is_(True))
@@ -68,7 +92,7 @@ def _check_branch_code(code: str, branch: Branch | None = None) -> None:
     if branch is not None:
         stmt = stmt.where(Branch.id != branch.id)
     if _exists(stmt):
-        raise InvalidInput({"code": _l("Another branch already uses this code.")})
+        raise InvalidInput({"code": BRANCH_CODE_TAKEN})
 
 
 def create_branch(actor: User, *, code: str, name: str) -> Branch:
@@ -76,8 +100,7 @@ def create_branch(actor: User, *, code: str, name: str) -> Branch:
     code, name = _code(code), _text(name)
     _check_branch_code(code)
     branch = Branch(code=code, name=name, active=True)
-    db.session.add(branch)
-    db.session.flush()
+    _flush_unique(branch, BRANCH_UNIQUE)
     audit.record(actor, "branch_create", subject_type="branch", subject_id=branch.id, branch_id=branch.id,
                  changes={"code": [None, code], "name": [None, name]})
     return branch
@@ -89,7 +112,7 @@ def update_branch(actor: User, branch: Branch, *, code: str, name: str) -> dict[
     _check_branch_code(code, branch)
     changes = _apply(branch, {"code": code, "name": name})
     if changes:
-        db.session.flush()
+        _flush_unique(None, BRANCH_UNIQUE)
         audit.record(actor, "branch_update", subject_type="branch", subject_id=branch.id, branch_id=branch.id,
                      changes=changes)
     return changes
@@ -238,12 +261,12 @@ def _check_user(
     """Every rule on a staff account, collected so the form shows all problems at once."""
     errors: dict[str, Any] = {}
     if username is not None and _exists(select(User.id).where(User.username == username)):
-        errors["username"] = _l("This username is already taken.")
+        errors["username"] = USERNAME_TAKEN
     same_no = select(User.id).where(User.employee_no == employee_no)
     if user is not None:
         same_no = same_no.where(User.id != user.id)
     if _exists(same_no):
-        errors["employee_no"] = _l("Another user already has this employee number.")
+        errors["employee_no"] = EMPLOYEE_NO_TAKEN
 
     if role not in {r.value for r in Role}:
         errors["role"] = _l("Choose a role.")
@@ -314,8 +337,7 @@ def create_user(
         password_hash=hash_password(password),
         must_change_password=True,
     )
-    db.session.add(user)
-    db.session.flush()
+    _flush_unique(user, USER_UNIQUE)
     fields = ("username", "display_name", "employee_no", "role", "specialty", "branch_id", "team_id", "language")
     audit.record(actor, "user_create", subject_type="user", subject_id=user.id, branch_id=user.branch_id,
                  changes={f: [None, getattr(user, f)] for f in fields})
@@ -352,7 +374,7 @@ def update_user(
     })
     if not changes:
         return changes
-    db.session.flush()
+    _flush_unique(None, USER_UNIQUE)
     details: dict[str, Any] = {}
     if any(f in changes for f in SESSION_FIELDS):
         details["sessions_ended"] = revoke_all_sessions(user)

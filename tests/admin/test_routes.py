@@ -553,3 +553,10 @@ def test_admin_pages_keep_the_database_unchanged_on_get(world, admin_client, app
             admin_client.get(url_of(app, world, rule))
     db.session.expire_all()
     assert snapshot() == before
+
+
+def test_signing_oneself_out_everywhere_navigates_to_login(world, admin_client):
+    response = admin_client.hx("POST", f"/admin/users/{world.admin.id}/sign-out")
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/login"
+    assert path(admin_client.get("/admin/")) == "/login"

@@ -269,3 +269,17 @@ def test_no_service_deletes_anything(world):
     services.deactivate_branch(world.admin, world.other_branch)
     after = {m: db.session.scalar(select(func.count()).select_from(m)) for m in (User, Branch, Team)}
     assert after == before
+
+
+def test_a_lost_uniqueness_race_is_reported_on_the_field(world, monkeypatch):
+    # Another admin saved the same value between our check and our flush: the database still says no.
+    monkeypatch.setattr(services, "_exists", lambda stmt: False)
+    errors = refused(services.create_user, world.admin, **user_fields(world, username="manager"))
+    assert set(errors) == {"username"}
+    errors = refused(services.update_user, world.admin, world.manager, **edit_fields(
+        world.manager, employee_no=world.lobby.employee_no))
+    assert set(errors) == {"employee_no"}
+    db.session.rollback()
+    assert "code" in refused(services.create_branch, world.admin, code="CD01", name="again")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "manager")) == 1

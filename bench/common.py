@@ -1,0 +1,96 @@
+"""Shared settings of the benchmark: fixed secrets, where the databases live, the manifest.
+
+Nothing here imports the app: callers set the environment first (app.config reads it at import time).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+DATA_DIR = BENCH_DIR / "data"
+SQLITE_PATH = DATA_DIR / "bench.db"
+PG_DATABASE = "yinjian_bench"  # dedicated; the loader never touches any other database
+PASSWORD = "bench-pass-2026-yinjian"  # noqa: S105 - benchmark database only
+
+# The issue's numbers.
+BRANCHES = 10
+CUSTOMERS_PER_BRANCH = 10_000
+ACTIVITIES = 1_000_000
+MANAGERS_PER_BRANCH = 3
+
+# Fixed keys, so no instance/ secrets are written and a reused database stays readable.
+BENCH_ENV = {
+    "SECRET_KEY": "bench-secret-key-not-for-production",
+    "PFI_KEYS": "k1:" + base64.urlsafe_b64encode(b"\x11" * 32).decode(),
+    "PFI_CURRENT_KEY_ID": "k1",
+    "PFI_HMAC_KEY": base64.urlsafe_b64encode(b"\x22" * 32).decode(),
+    "SESSION_COOKIE_SECURE": "0",
+    "RATELIMIT_ENABLED": "0",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def add_root_to_path() -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def pg_server_url() -> str | None:
+    """DATABASE_URL as given (only its server and credentials are used)."""
+    return os.environ.get("DATABASE_URL") or None
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database, with the psycopg 3 driver."""
+    parts = urlsplit(url)
+    scheme = "postgresql+psycopg"
+    return urlunsplit((scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def database_url(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{SQLITE_PATH}"
+    server = pg_server_url()
+    if not server:
+        raise SystemExit("PostgreSQL needs DATABASE_URL (its server is used, with the database yinjian_bench)")
+    return with_database(server, PG_DATABASE)
+
+
+def safe_url(url: str) -> str:
+    """The URL without a password, for printing."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = userinfo.split(":", 1)[0] + "@" + host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def app_env(kind: str) -> dict[str, str]:
+    """The environment the app runs with in the benchmark (gunicorn, loader, profiler)."""
+    env = dict(os.environ)
+    env.update(BENCH_ENV)
+    env["DATABASE_URL"] = database_url(kind)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def manifest_path(kind: str) -> Path:
+    return DATA_DIR / f"manifest-{kind}.json"
+
+
+def read_manifest(kind: str) -> dict | None:
+    path = manifest_path(kind)
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        return None

@@ -1,0 +1,378 @@
+"""Build (or reuse) the benchmark database: 10 branches, 100,000 customers, 1,000,000 activities.
+
+    .venv/bin/python bench/load.py [--db sqlite|postgres] [--reload]
+
+SQLite goes to bench/data/bench.db. PostgreSQL uses the server named by DATABASE_URL but always the
+dedicated database `yinjian_bench` (created through the `postgres` maintenance database); no other
+database is touched. The schema comes from the app's migrations (`flask db upgrade`), the rows from
+app.demo_data, inserted in bulk (Core executemany on SQLite, COPY on PostgreSQL). A database whose
+row counts and migration head match the manifest is reused; --reload rebuilds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+LOADER_VERSION = 3  # bump when what the loader writes changes, so old databases are rebuilt
+SEED = 20261123
+CHUNK = 20_000
+
+
+def log(message: str) -> None:
+    print(f"[load] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- database lifecycle
+
+
+def _pg_admin_connect(server_url: str):
+    import psycopg
+
+    from common import with_database
+
+    url = with_database(server_url, "postgres").replace("postgresql+psycopg://", "postgresql://")
+    return psycopg.connect(url, autocommit=True)
+
+
+def drop_and_create(kind: str) -> None:
+    if kind == "sqlite":
+        common.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path = Path(str(common.SQLITE_PATH) + suffix)
+            if path.exists():
+                path.unlink()
+        return
+    name = common.PG_DATABASE
+    with _pg_admin_connect(common.pg_server_url()) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_exists(kind: str) -> bool:
+    if kind == "sqlite":
+        return common.SQLITE_PATH.exists()
+    with _pg_admin_connect(common.pg_server_url()) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (common.PG_DATABASE,)).fetchone() is not None
+
+
+def make_app():
+    from app import create_app
+    from app.config import Config
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+    return create_app(BenchConfig)
+
+
+def migration_head() -> str:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(common.ROOT / "migrations"))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def current_counts() -> dict:
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    counts = {}
+    for table in ("branch", "user", "customer", "activity"):
+        counts[table] = db.session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
+    counts["alembic"] = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return counts
+
+
+def expected_counts() -> dict:
+    return {"branch": common.BRANCHES, "customer": common.BRANCHES * common.CUSTOMERS_PER_BRANCH,
+            "activity": common.ACTIVITIES}
+
+
+# ---------------------------------------------------------------- bulk insert
+
+
+def _naive_utc(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def bulk_insert(conn, table, rows: list[dict]) -> None:
+    """Insert dict rows: COPY on PostgreSQL, Core executemany on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
+        json_columns = {c for c in columns if table.c[c].type.__class__.__name__ == "JSON"}
+        raw = conn.connection.driver_connection
+        names = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(tuple(json.dumps(row[c], ensure_ascii=False) if c in json_columns
+                                     else _naive_utc(row[c]) for c in columns))
+    else:
+        for start in range(0, len(rows), CHUNK):
+            conn.execute(table.insert(), rows[start:start + CHUNK])
+
+
+# ---------------------------------------------------------------- the data
+
+
+def build(kind: str) -> dict:
+    """Schema through the migrations, then org, customers, history and activities. Returns facts."""
+    from faker import Faker
+    from flask_migrate import upgrade
+    from sqlalchemy import event, select
+
+    from app.auth.passwords import hash_password
+    from app.demo_data import UniqueMobiles, activity_rows, customer_rows
+    from app.extensions import db
+    from app.models import Activity, AuditEvent, Branch, Customer, Team, TierChange, User
+
+    app = make_app()
+    timings: dict[str, float] = {}
+    with app.app_context():
+        t0 = time.perf_counter()
+        upgrade(directory=str(common.ROOT / "migrations"))
+        timings["migrate"] = time.perf_counter() - t0
+
+        db.session.remove()
+        db.engine.dispose()
+
+        @event.listens_for(db.engine, "connect")
+        def _fast_load(dbapi_connection, _record) -> None:
+            # Loading only: the bench database can be rebuilt, so durability is not needed here.
+            cursor = dbapi_connection.cursor()
+            if kind == "sqlite":
+                for pragma in ("synchronous=OFF", "cache_size=-1000000", "temp_store=MEMORY"):
+                    cursor.execute(f"PRAGMA {pragma}")
+            else:
+                cursor.execute("SET synchronous_commit = off")
+            cursor.close()
+
+        # Organisation: per branch one team, three managers and a supervisor.
+        t0 = time.perf_counter()
+        now = datetime.now(UTC)
+        password_hash = hash_password(common.PASSWORD)
+        branches = [Branch(code=f"BR{b:02d}", name=f"第{b}支行", created_at=now) for b in range(1, common.BRANCHES + 1)]
+        db.session.add_all(branches)
+        db.session.flush()
+        org = []
+        for b, branch in enumerate(branches, start=1):
+            team = Team(branch_id=branch.id, name=f"第{b}支行营销团队")
+            db.session.add(team)
+            db.session.flush()
+            managers = [User(username=f"bench{b:02d}m{k}", display_name=f"经理{b:02d}-{k}", employee_no=f"B{b:02d}M{k}",
+                             role="manager", specialty="wealth", branch_id=branch.id, team_id=team.id,
+                             password_hash=password_hash, language="zh_Hans_CN", created_at=now)
+                        for k in range(1, common.MANAGERS_PER_BRANCH + 1)]
+            supervisor = User(username=f"bench{b:02d}s", display_name=f"主管{b:02d}", employee_no=f"B{b:02d}S",
+                              role="supervisor", branch_id=branch.id, team_id=team.id,
+                              password_hash=password_hash, language="zh_Hans_CN", created_at=now)
+            db.session.add_all([*managers, supervisor])
+            db.session.flush()
+            team.leader_id = supervisor.id
+            org.append((branch, managers, supervisor))
+        db.session.flush()
+        timings["org"] = time.perf_counter() - t0
+
+        # Customers: 10,000 per branch from the demo generator (names, encrypted numbers, blind indexes).
+        t0 = time.perf_counter()
+        rng = random.Random(SEED)
+        faker = Faker("zh_CN")
+        faker.seed_instance(SEED)
+        mobiles = UniqueMobiles(rng)
+        conn = db.session.connection()
+        gen_seconds = 0.0
+        for branch, managers, supervisor in org:
+            g0 = time.perf_counter()
+            rows = list(customer_rows(branch_id=branch.id, owner_ids=[m.id for m in managers],
+                                      creator_id=supervisor.id, count=common.CUSTOMERS_PER_BRANCH, rng=rng,
+                                      faker=faker, mobiles=mobiles, now=now))
+            gen_seconds += time.perf_counter() - g0
+            bulk_insert(conn, Customer.__table__, rows)
+        timings["customers"] = time.perf_counter() - t0
+        timings["customers_generate"] = gen_seconds
+
+        # What create_customer leaves behind for each customer: the first tier decision and the audit row.
+        t0 = time.perf_counter()
+        created = conn.execute(select(Customer.id, Customer.branch_id, Customer.owner_id, Customer.created_at,
+                                      Customer.created_by_id, Customer.tier, Customer.kind, Customer.source,
+                                      Customer.status).order_by(Customer.id)).all()
+        tier_rows, audit_rows = [], []
+        for c in created:
+            tier_rows.append({"customer_id": c.id, "from_tier": None, "to_tier": c.tier, "suggested_tier": c.tier,
+                              "reason": "按分层规则建议", "user_id": c.created_by_id, "at": c.created_at})
+            audit_rows.append({"at": c.created_at, "actor_id": c.created_by_id, "actor_role": "supervisor",
+                               "branch_id": c.branch_id, "action": "customer_create", "subject_type": "customer",
+                               "subject_id": c.id, "customer_id": c.id, "ip": None,
+                               "details": {"fields": {"kind": c.kind, "source": c.source, "status": c.status}}})
+        bulk_insert(conn, TierChange.__table__, tier_rows)
+        bulk_insert(conn, AuditEvent.__table__, audit_rows)
+        del tier_rows, audit_rows
+        timings["history"] = time.perf_counter() - t0
+
+        # Activities: exactly 1,000,000, each given to a random customer (10 on average, Poisson-like).
+        t0 = time.perf_counter()
+        per_customer = [0] * len(created)
+        for index in rng.choices(range(len(created)), k=common.ACTIVITIES):
+            per_customer[index] += 1
+        batch: list[dict] = []
+        for c, count in zip(created, per_customer, strict=True):
+            if count:
+                batch.extend(activity_rows(customer_id=c.id, branch_id=c.branch_id, user_id=c.owner_id, count=count,
+                                           rng=rng, since=c.created_at, now=now))
+            if len(batch) >= 100_000:
+                bulk_insert(conn, Activity.__table__, batch)
+                batch = []
+        bulk_insert(conn, Activity.__table__, batch)
+        timings["activities"] = time.perf_counter() - t0
+        db.session.commit()
+
+        t0 = time.perf_counter()
+        if kind == "sqlite":
+            raw = db.engine.raw_connection()  # autocommit (isolation_level None): no BEGIN around these
+            try:
+                raw.driver_connection.execute("ANALYZE")
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c2:
+                c2.exec_driver_sql("VACUUM ANALYZE")
+        timings["analyze"] = time.perf_counter() - t0
+        facts = describe()
+        db.session.remove()
+        db.engine.dispose()
+    facts["timings"] = {k: round(v, 2) for k, v in timings.items()}
+    return facts
+
+
+def describe() -> dict:
+    """What the benchmark driver needs: counts, the users of branch 1, ids and 尾号 that exist there."""
+    from sqlalchemy import func, select
+
+    from app.customers.services import search_key
+    from app.extensions import db
+    from app.models import Customer, User
+
+    branch1 = db.session.scalar(select(User.branch_id).where(User.username == "bench01m1"))
+    managers = list(db.session.scalars(select(User.username).where(User.branch_id == branch1, User.role == "manager")
+                                       .order_by(User.username)))
+    ids = list(db.session.scalars(select(Customer.id).where(Customer.branch_id == branch1).order_by(Customer.id)))
+    rng = random.Random(7)
+    sample_ids = rng.sample(ids, min(2000, len(ids)))
+    last4 = list(db.session.scalars(select(Customer.mobile_last4).where(Customer.branch_id == branch1)
+                                    .order_by(Customer.id).limit(5000)))
+    sample_last4 = rng.sample(sorted(set(last4)), min(200, len(set(last4))))
+    surname = "王"
+    surname_hits = db.session.scalar(select(func.count()).select_from(Customer).where(
+        Customer.branch_id == branch1, Customer.name_search.like(search_key(surname) + "%")))
+    tier_a = db.session.scalar(select(func.count()).select_from(Customer).where(
+        Customer.branch_id == branch1, Customer.tier == "A"))
+    counts = current_counts()
+    return {
+        "counts": counts,
+        "branch1_id": branch1,
+        "branch1_customers": len(ids),
+        "client_users": managers,
+        "password": common.PASSWORD,
+        "customer_ids": sample_ids,
+        "last4": sample_last4,
+        "surname": surname,
+        "surname_hits": surname_hits,
+        "tier_a_hits": tier_a,
+    }
+
+
+def reset_runtime_rows() -> None:
+    """Forget what earlier benchmark runs wrote (sessions, sign-ins, page-view audits)."""
+    from sqlalchemy import delete
+
+    from app.extensions import db
+    from app.models import AuditEvent, LoginFailure, UserSession
+
+    db.session.execute(delete(AuditEvent).where(AuditEvent.action != "customer_create"))
+    db.session.execute(delete(UserSession))
+    db.session.execute(delete(LoginFailure))
+    db.session.commit()
+
+
+def load(kind: str, *, reload: bool = False) -> dict:
+    """Reuse or build the database; returns the manifest (also written to bench/data)."""
+    os.environ.update(common.app_env(kind))
+    common.add_root_to_path()
+    target = common.safe_url(os.environ["DATABASE_URL"])
+    manifest = common.read_manifest(kind)
+    head = migration_head()
+    if not reload and manifest and manifest.get("loader_version") == LOADER_VERSION and database_exists(kind):
+        t0 = time.perf_counter()
+        app = make_app()
+        with app.app_context():
+            try:
+                counts = current_counts()
+            except Exception as exc:  # noqa: BLE001 - any problem means: rebuild
+                counts = {"error": str(exc)}
+            want = expected_counts()
+            if all(counts.get(k) == v for k, v in want.items()) and counts.get("alembic") == head:
+                reset_runtime_rows()
+                from app.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+                log(f"{kind}: reused {target} ({counts['customer']:,} customers, {counts['activity']:,} "
+                    f"activities; built in {manifest['load_seconds']:.1f} s on {manifest['loaded_at']}); "
+                    f"checked in {time.perf_counter() - t0:.1f} s. Use --reload to rebuild.")
+                manifest["reused"] = True
+                return manifest
+            log(f"{kind}: existing database does not match ({counts}); rebuilding")
+    log(f"{kind}: building {target} ...")
+    t0 = time.perf_counter()
+    drop_and_create(kind)
+    facts = build(kind)
+    seconds = time.perf_counter() - t0
+    manifest = {"loader_version": LOADER_VERSION, "kind": kind, "url": target, "load_seconds": round(seconds, 1),
+                "loaded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), **facts}
+    common.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    common.manifest_path(kind).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    verdict = "under" if seconds < 180 else "OVER"
+    log(f"{kind}: loaded {facts['counts']['customer']:,} customers and {facts['counts']['activity']:,} activities "
+        f"in {seconds:.1f} s ({verdict} the 3-minute budget); steps: {facts['timings']}")
+    manifest["reused"] = False
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), action="append",
+                        help="database(s) to load (default: sqlite, plus postgres when DATABASE_URL is set)")
+    parser.add_argument("--reload", action="store_true", help="rebuild even if a matching database exists")
+    args = parser.parse_args(argv)
+    kinds = args.db or (["sqlite", "postgres"] if common.pg_server_url() else ["sqlite"])
+    if len(kinds) > 1:
+        # app.config reads the environment once per process: one database per process.
+        for kind in kinds:
+            rc = os.spawnv(os.P_WAIT, sys.executable, [sys.executable, __file__, "--db", kind,
+                                                       *(["--reload"] if args.reload else [])])
+            if rc:
+                return rc
+        return 0
+    manifest = load(kinds[0], reload=args.reload)
+    return 0 if manifest.get("reused") or manifest["load_seconds"] < 180 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
