@@ -24,6 +24,19 @@ MESSAGES = {
 }
 
 
+# Words in driver messages that mean "busy or down, try again" rather than a bug in our SQL.
+TRANSIENT_MARKERS = ("locked", "busy", "could not connect", "connection", "server closed", "terminating",
+                     "timeout", "timed out", "shutting down", "the database system is")
+
+
+def is_transient(error: OperationalError) -> bool:
+    """A lock, timeout or lost connection (503), as opposed to a programming error (500)."""
+    if error.connection_invalidated:
+        return True
+    message = str(error.orig).lower()
+    return any(marker in message for marker in TRANSIENT_MARKERS)
+
+
 def error_response(status: int, *, title=None, message=None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
     context = {"status": status, "title": title or default_title, "message": message or default_message}
@@ -63,6 +76,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
         db.session.rollback()
+        if not is_transient(error):
+            current_app.logger.exception("database error on %s %s", request.method, request.path)
+            return error_response(500)
         current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
         return error_response(503)
 

@@ -98,6 +98,7 @@ def app():
         yield application
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,9 @@ class CustomerForm(FlaskForm):
 
     kind = SelectField(_l("Type"), choices=_choices(KIND_LABELS), default="individual")
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter the name.")), Length(max=100)])
-    mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=40)])
+    # No Optional() on fields with a conditional "required" check: Optional() stops the chain, so the
+    # validate_<field> method below would never see an empty value.
+    mobile = StringField(_l("Mobile"), validators=[Length(max=40)])
     id_number = StringField(_l("ID card number"), validators=[Optional(), Length(max=40)])
     clear_id_number = BooleanField(_l("Remove the stored ID card number"))
     occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=60)])
@@ -55,7 +57,7 @@ class CustomerForm(FlaskForm):
     asset_band = SelectField(_l("Assets with us and elsewhere"), choices=_choices(ASSET_BANDS, "—"), default="")
     uscc = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=40)])
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=60)])
-    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=60)])
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=60)])
     turnover_band = SelectField(_l("Turnover"), choices=_choices(TURNOVER_BANDS, "—"), default="")
     needs = TextAreaField(_l("Needs"), validators=[Optional(), Length(max=2000)])
     loan_need_wan = IntegerField(_l("Loan need (10k yuan)"),

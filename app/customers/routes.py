@@ -345,6 +345,9 @@ def edit(customer_id: int):
             db.session.rollback()
             duplicates = exc.matches
             _attach_duplicates(form, duplicates)
+        except svc.PolicyError:
+            db.session.rollback()
+            abort(403)
         else:
             if changed:
                 flash(_("Changes saved."), "success")
@@ -416,8 +419,15 @@ def timeline(customer_id: int):
     except ValueError:
         abort(400)
     entries, has_more = svc.customer_timeline(customer, before=before)
-    return render("customers/show.html", "customers/_timeline_entries.html", customer=customer, entries=entries,
-                  has_more=has_more, full=policies.sees_full_record(user, customer))
+    if is_htmx_request():
+        return render("customers/show.html", "customers/_timeline_entries.html", customer=customer,
+                      entries=entries, has_more=has_more, full=policies.sees_full_record(user, customer))
+    # The plain link (no JavaScript) opens the whole customer page at the older entries: a view like show().
+    svc.record_view(user, customer)
+    db.session.commit()
+    context = _page_context(user, customer)
+    context.update(entries=entries, has_more=has_more)
+    return render("customers/show.html", **context)
 
 
 @bp.route("/<int:customer_id>/reveal", methods=["POST"])
@@ -460,6 +470,8 @@ def add_activity(customer_id: int):
         return render("customers/show.html", "customers/_timeline_and_form.html", customer=customer,
                       entries=entries, has_more=has_more, activity_form=ActivityForm(formdata=None),
                       full=True, can=policies)
+    if not is_htmx_request():
+        return render("customers/show.html", **{**_page_context(user, customer), "activity_form": form})
     entries, has_more = svc.customer_timeline(customer)
     return render("customers/show.html", "customers/_timeline_and_form.html", customer=customer, entries=entries,
                   has_more=has_more, activity_form=form, full=True, can=policies)

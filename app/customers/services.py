@@ -273,7 +273,11 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
     if matches:
         raise DuplicateCustomer(matches)
     differences = _differences(customer, data)
-    if not differences:
+    # Supervisors may give the customer to another manager of the branch from the edit form.
+    new_owner = None
+    if data.owner_id is not None and data.owner_id != customer.owner_id:
+        new_owner = _resolve_owner(actor, data.owner_id)
+    if not differences and new_owner is None:
         return []
     for name in PLAIN_FIELDS:
         setattr(customer, name, getattr(data, name))
@@ -286,8 +290,14 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
         audit.record(actor, "customer_update", subject_type="customer", subject_id=customer.id,
                      customer_id=customer.id, branch_id=customer.branch_id,
                      field=diff.field, old=diff.saved, new=diff.yours)
+    changed = [d.field for d in differences]
+    if new_owner is not None:
+        audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
+                     customer_id=customer.id, branch_id=customer.branch_id, old=customer.owner_id, new=new_owner)
+        customer.owner_id = new_owner
+        changed.append("owner_id")
     db.session.flush()  # version_id_col: a concurrent save between load and flush raises StaleDataError
-    return [d.field for d in differences]
+    return changed
 
 
 # ---------------------------------------------------------------- tiers

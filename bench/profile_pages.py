@@ -1,0 +1,156 @@
+"""Profile the customer pages in-process with pyinstrument, on the loaded benchmark database.
+
+    .venv/bin/python bench/profile_pages.py --db sqlite [--iterations 200] [--out file.json] [--html DIR]
+
+Signs in through app.test_client as a manager of branch 1, then for each page: 20 warm-up requests,
+`iterations` timed requests without the profiler (ms/request, SQL statements and driver time), and
+`iterations` requests under pyinstrument. Prints and writes the areas and functions with the most self time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+# Where self time lands, by path fragment of the frame's file (first match wins).
+AREAS = [
+    ("SQL in the database driver (do_execute / cursor)", ("sqlalchemy/engine/default.py", "psycopg/")),
+    ("SQLAlchemy ORM and Core (compile, load objects)", ("sqlalchemy/",)),
+    ("Jinja templates (app/templates)", ("app/templates/", ".html")),
+    ("Jinja runtime", ("jinja2/",)),
+    ("Babel / flask_babel (dates, translations)", ("babel/", "flask_babel/")),
+    ("PFI: decrypt + mask (app/privacy.py, cryptography)", ("app/privacy.py", "cryptography/")),
+    ("WTForms / Flask-WTF (CSRF, forms)", ("wtforms/", "flask_wtf/")),
+    ("Flask-Login / session / guard", ("flask_login/", "app/auth/", "itsdangerous/")),
+    ("Flask / Werkzeug (routing, request, response, test client)", ("flask/", "werkzeug/")),
+    ("Yinjian code (routes, services, policies, ...)", ("app/",)),
+]
+
+
+def area_of(path: str) -> str:
+    for name, fragments in AREAS:
+        if any(f in path for f in fragments):
+            return name
+    return "other (stdlib, ...)"
+
+
+def collect(frame, acc, areas) -> None:
+    own = frame.total_self_time
+    if own > 0:
+        path = frame.file_path or ""
+        key = (frame.function, frame.file_path_short or path, frame.line_no)
+        acc[key] += own
+        areas[area_of(path)] += own
+    for child in frame.children:
+        collect(child, acc, areas)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML report per page here")
+    args = parser.parse_args(argv)
+
+    os.environ.update(common.app_env(args.db))
+    common.add_root_to_path()
+    from pyinstrument import Profiler
+    from sqlalchemy import event
+
+    from app import create_app
+    from app.extensions import db
+
+    manifest = common.read_manifest(args.db)
+    if manifest is None:
+        raise SystemExit("no manifest: run bench/load.py first")
+    app = create_app()
+    user = manifest["client_users"][0]
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"username": user, "password": manifest["password"], "csrf_token": token})
+    assert r.status_code in (302, 303), r.status_code
+    csrf = CSRF_RE.search(client.get("/customers/").get_data(as_text=True)).group(1)
+
+    stats = {"n": 0, "t": 0.0}
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        stats["n"] += 1
+        stats["t"] += time.perf_counter() - conn.info.pop("t0", time.perf_counter())
+
+    ids = manifest["customer_ids"]
+    last4 = manifest["last4"]
+    pages = [
+        ("list", "customer list /customers/", lambda i: client.get("/customers/")),
+        ("name", f"name search q={manifest['surname']}", lambda i: client.get(f"/customers/?q={manifest['surname']}")),
+        ("last4", "尾号 search (POST, htmx)", lambda i: client.post(
+            "/customers/search", data={"q": last4[i % len(last4)]},
+            headers={"HX-Request": "true", "X-CSRFToken": csrf})),
+        ("page200", "page 200", lambda i: client.get("/customers/?page=200")),
+        ("show", "customer page /customers/<id>", lambda i: client.get(f"/customers/{ids[i % len(ids)]}")),
+    ]
+    out = {"db": args.db, "iterations": args.iterations, "user": user, "pages": []}
+    for key, label, call in pages:
+        for i in range(20):
+            assert call(i).status_code == 200
+        stats.update(n=0, t=0.0)
+        t0 = time.perf_counter()
+        for i in range(args.iterations):
+            call(i)
+        wall = time.perf_counter() - t0
+        per = {"ms": wall / args.iterations * 1000, "queries": stats["n"] / args.iterations,
+               "sql_ms": stats["t"] / args.iterations * 1000}
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        for i in range(args.iterations):
+            call(i)
+        profiler.stop()
+        session = profiler.last_session
+        acc: dict = defaultdict(float)
+        areas: dict = defaultdict(float)
+        root = session.root_frame()
+        collect(root, acc, areas)
+        total = sum(acc.values()) or 1.0
+        top = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:20]
+        page = {
+            "key": key, "label": label, "ms_per_request": round(per["ms"], 3),
+            "queries_per_request": round(per["queries"], 2), "sql_ms_per_request": round(per["sql_ms"], 3),
+            "areas": [(name, round(t / total, 4)) for name, t in sorted(areas.items(), key=lambda kv: -kv[1])],
+            "top": [{"function": f, "where": f"{p}:{line}", "share": round(t / total, 4),
+                     "ms_per_request": round(t / args.iterations * 1000, 3)} for (f, p, line), t in top],
+        }
+        out["pages"].append(page)
+        if args.html:
+            args.html.mkdir(parents=True, exist_ok=True)
+            (args.html / f"profile-{args.db}-{key}.html").write_text(profiler.output_html())
+        print(f"\n== {label}: {per['ms']:.2f} ms/request, {per['queries']:.1f} SQL/request "
+              f"({per['sql_ms']:.2f} ms in the driver)")
+        for name, share in page["areas"][:8]:
+            print(f"   {share:6.1%}  {name}")
+        for f in page["top"][:10]:
+            print(f"   {f['share']:6.1%}  {f['function']}  {f['where']}")
+    if args.out:
+        args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

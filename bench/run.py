@@ -1,0 +1,744 @@
+"""`make bench`: load the data, serve the app and a bare Flask route with gunicorn, drive both, write RESULTS.md.
+
+    .venv/bin/python bench/run.py [--db sqlite|postgres]... [--duration 15] [--quick] [--reload]
+
+For each database (SQLite always; PostgreSQL too when DATABASE_URL is set, in the dedicated database
+yinjian_bench), signed in as managers of branch 1, every scenario runs at 4 and at 16 concurrent
+clients: a warm-up, then a measured run, each request's latency recorded. The bare route (bench/bare.py,
+its own gunicorn with the same settings) is measured three times in each block, before, between and after
+the pages, and each page's req/s is compared with the mean of those. Everything is on 127.0.0.1, every
+loop is bounded in time, and the script stops its servers by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+HOST = "127.0.0.1"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+ROW_MARK = '<tr id="customer-'
+BUDGET_RATIO = 0.40  # at 16 clients, req/s of a page / req/s of the bare route
+BUDGET_P50_MS = 15.0  # at 4 clients
+BUDGET_P99_MS = 60.0
+OTHER_LOAD_LIMIT = 0.25  # cores used by processes outside the benchmark before a run counts as disturbed
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- CPU accounting (who used the 2 cores)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float | None:
+    text = _read(f"/proc/{pid}/stat")
+    if text is None:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    text = _read(f"/proc/{pid}/task/{pid}/children")
+    for child in (text or "").split():
+        out.append(int(child))
+        out.extend(_children(int(child)))
+    return out
+
+
+def _pg_backends() -> list[int]:
+    """PostgreSQL backends serving the benchmark database (part of the system under test)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        cmd = _read(f"/proc/{entry}/cmdline")
+        if cmd and cmd.startswith("postgres:") and common.PG_DATABASE in cmd:
+            pids.append(int(entry))
+    return pids
+
+
+def _busy_seconds() -> tuple[float, float]:
+    fields = [int(x) for x in (_read("/proc/stat") or "cpu 0 0 0 0").splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq = (fields + [0] * 8)[:7]
+    steal = fields[7] if len(fields) > 7 else 0
+    return (user + nice + system + irq + softirq) / TICK, steal / TICK
+
+
+class CpuMeter:
+    """CPU seconds used by each group (client, app, bare, db) and by everything else on the machine."""
+
+    def __init__(self, groups: dict[str, list[int]]):
+        self.roots = groups
+
+    def _pids(self) -> dict[str, list[int]]:
+        pids = {"client": [os.getpid()]}
+        for name, roots in self.roots.items():
+            pids[name] = [p for r in roots for p in (r, *_children(r))]
+        pids["db"] = _pg_backends()
+        return pids
+
+    def snapshot(self) -> dict:
+        busy, steal = _busy_seconds()
+        per = {}
+        for name, pids in self._pids().items():
+            per[name] = {p: _proc_cpu(p) for p in pids}
+        return {"t": time.perf_counter(), "busy": busy, "steal": steal, "per": per}
+
+    @staticmethod
+    def delta(a: dict, b: dict) -> dict:
+        """Cores used per group between two snapshots (1.0 = one core busy all the time)."""
+        wall = max(b["t"] - a["t"], 1e-6)
+        out = {}
+        ours = 0.0
+        for name, pids in b["per"].items():
+            used = sum(v - (a["per"].get(name, {}).get(p) or v) for p, v in pids.items() if v is not None)
+            out[name] = used / wall
+            ours += used
+        out["other"] = max(0.0, (b["busy"] - a["busy"]) - ours) / wall
+        out["steal"] = (b["steal"] - a["steal"]) / wall
+        return out
+
+
+def other_load(meter: CpuMeter, seconds: float = 1.0) -> float:
+    a = meter.snapshot()
+    time.sleep(seconds)
+    return CpuMeter.delta(a, meter.snapshot())["other"]
+
+
+def wait_for_quiet(meter: CpuMeter, limit_s: float) -> float:
+    """Wait (at most limit_s) until other processes use less than OTHER_LOAD_LIMIT cores."""
+    deadline = time.monotonic() + limit_s
+    load = other_load(meter)
+    told = False
+    while load > OTHER_LOAD_LIMIT and time.monotonic() < deadline:
+        if not told:
+            log(f"  other processes use {load:.2f} cores; waiting up to {limit_s:.0f} s for a quiet machine")
+            told = True
+        time.sleep(2)
+        load = other_load(meter)
+    return load
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    port: int
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def gunicorn_args(args) -> list[str]:
+    out = ["-w", str(args.workers), "-k", args.worker_class]
+    if args.worker_class == "gthread":
+        out += ["--threads", str(args.threads), "--keep-alive", "5"]
+    return out + ["--worker-tmp-dir", "/dev/shm", "--graceful-timeout", "5", "--timeout", "60"]
+
+
+def start_server(name: str, target: str, env: dict, args) -> Server:
+    port = free_port()
+    common.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = common.DATA_DIR / f"gunicorn-{name}.log"
+    cmd = [sys.executable, "-m", "gunicorn", *gunicorn_args(args), "-b", f"{HOST}:{port}", "--chdir",
+           str(common.ROOT), "--error-logfile", str(log_path), target]  # access log: off (gunicorn default)
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+    server = Server(name, proc, port, log_path)
+    path = "/bare" if name == "bare" else "/login"
+    deadline = time.monotonic() + 40
+    import httpx
+
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn {name} exited early; see {log_path}")
+        try:
+            if httpx.get(f"http://{HOST}:{port}{path}", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise SystemExit(f"gunicorn {name} did not answer within 40 s; see {log_path}")
+
+
+# ---------------------------------------------------------------- signing in
+
+
+@dataclass
+class Session:
+    username: str
+    cookie_name: str
+    cookie: str
+    csrf: str
+
+
+def sign_in(port: int, username: str, password: str) -> Session:
+    import httpx
+
+    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=30) as client:
+        page = client.get("/login")
+        token = CSRF_RE.search(page.text).group(1)
+        response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        if response.status_code not in (302, 303):
+            raise SystemExit(f"sign-in as {username} failed: HTTP {response.status_code}")
+        listing = client.get("/customers/")
+        if listing.status_code != 200:
+            raise SystemExit(f"{username}: /customers/ answered {listing.status_code} after sign-in")
+        csrf = html.unescape(CSRF_RE.search(listing.text).group(1))
+        name, value = next((c.name, c.value) for c in client.cookies.jar if c.name.endswith("session"))
+        return Session(username, name, value, csrf)
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    server: str  # "app" or "bare"
+    method: str = "GET"
+    paths: list[str] = field(default_factory=lambda: ["/"])
+    forms: list[str] | None = None  # POST bodies, cycled with paths
+    htmx: bool = False
+
+
+def scenarios(manifest: dict) -> list[Scenario]:
+    from urllib.parse import quote
+
+    surname = quote(manifest["surname"])
+    return [
+        Scenario("bare", "bare route (50-row table, constant data)", "bare", paths=["/bare"]),
+        Scenario("list", "customer list", "app", paths=["/customers/"]),
+        Scenario("name", f"name search q={manifest['surname']} ({manifest['surname_hits']} hits)", "app",
+                 paths=[f"/customers/?q={surname}"]),
+        Scenario("last4", "尾号 search (POST, htmx)", "app", method="POST", paths=["/customers/search"],
+                 forms=[f"q={d}" for d in manifest["last4"]], htmx=True),
+        Scenario("tier", f"tier filter tier=A ({manifest['tier_a_hits']} rows)", "app",
+                 paths=["/customers/?tier=A"]),
+        Scenario("page200", "page 200 (the last page)", "app", paths=["/customers/?page=200"]),
+        Scenario("show", "customer page", "app", paths=[f"/customers/{i}" for i in manifest["customer_ids"]]),
+    ]
+
+
+def check_scenario(sc: Scenario, port: int, session: Session | None) -> dict:
+    """One request through httpx: status, size and what the page must show, before measuring anything."""
+    import httpx
+
+    headers = {}
+    cookies = {}
+    if session:
+        cookies[session.cookie_name] = session.cookie
+        headers["X-CSRFToken"] = session.csrf
+    if sc.htmx:
+        headers["HX-Request"] = "true"
+    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=30, cookies=cookies) as client:
+        if sc.method == "POST":
+            r = client.post(sc.paths[0], content=sc.forms[0].encode(), headers={
+                **headers, "Content-Type": "application/x-www-form-urlencoded"})
+        else:
+            r = client.get(sc.paths[0], headers=headers)
+    body = r.text
+    rows = body.count(ROW_MARK)
+    problems = []
+    if r.status_code != 200:
+        problems.append(f"HTTP {r.status_code}")
+    if sc.key in ("bare", "list", "tier") and rows != 50:
+        problems.append(f"{rows} rows, expected 50")
+    if sc.key in ("name", "last4", "page200") and not 1 <= rows <= 50:
+        problems.append(f"{rows} rows")
+    if sc.key == "show" and 'data-testid="customer-name"' not in body:
+        problems.append("no customer name on the page")
+    if sc.key == "page200" and "200" not in body:
+        problems.append("page 200 not shown")
+    return {"status": r.status_code, "bytes": len(r.content), "rows": rows, "problems": problems}
+
+
+class RawClient:
+    """A keep-alive HTTP/1.1 client on a plain socket: the least client CPU per request in Python."""
+
+    def __init__(self, port: int, session: Session | None):
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.session = session
+        self.cookie = f"{session.cookie_name}={session.cookie}".encode() if session else b""
+
+    def _connect(self) -> None:
+        self.sock = socket.create_connection((HOST, self.port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def build(self, sc: Scenario, index: int) -> bytes:
+        path = sc.paths[index % len(sc.paths)]
+        lines = [f"{sc.method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}", "Accept: text/html",
+                 "Accept-Encoding: identity"]
+        if self.session:
+            lines.append("Cookie: " + self.cookie.decode())
+            if sc.method == "POST":
+                lines.append(f"X-CSRFToken: {self.session.csrf}")
+        if sc.htmx:
+            lines.append("HX-Request: true")
+        body = b""
+        if sc.forms:
+            body = sc.forms[index % len(sc.forms)].encode()
+            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    def request(self, payload: bytes) -> tuple[int, int]:
+        """Send one request, read the whole response; returns (status, body bytes). Retries a stale connection."""
+        for attempt in (0, 1):
+            reused = self.sock is not None
+            if self.sock is None:
+                self._connect()
+            try:
+                self.sock.sendall(payload)
+                return self._response()
+            except (ConnectionError, _Stale):
+                self.close()
+                if not reused or attempt:
+                    raise
+        raise ConnectionError("unreachable")
+
+    def _response(self) -> tuple[int, int]:
+        sock = self.sock
+        buf = b""
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise _Stale()
+            buf += chunk
+        head = buf[:end].lower()
+        status = int(head[9:12])
+        body = len(buf) - end - 4
+        pos = head.find(b"\r\ncontent-length:")
+        close = b"\r\nconnection: close" in head
+        if pos >= 0:
+            eol = head.find(b"\r\n", pos + 2)
+            length = int(head[pos + 17:eol if eol >= 0 else len(head)])
+            while body < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed mid-body")
+                body += len(chunk)
+        else:  # no length: read to close
+            while chunk := sock.recv(65536):
+                body += len(chunk)
+            close = True
+        if close:
+            self.close()
+        return status, body
+
+
+class _Stale(Exception):
+    pass
+
+
+@dataclass
+class RunResult:
+    key: str
+    concurrency: int
+    seconds: float
+    ok: int
+    errors: int
+    latencies_ms: list[float]
+    cpu: dict
+    error_samples: list[str]
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        data = self.latencies_ms
+        return data[min(len(data) - 1, int(q * len(data)))]
+
+
+def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: int, warmup: float,
+          duration: float, meter: CpuMeter) -> RunResult:
+    """Warm up, then measure, with one thread and one keep-alive connection per client; bounded in time."""
+    start_barrier = threading.Barrier(concurrency + 1)
+    t_measure = [0.0]
+    t_end = [0.0]
+    lat: list[list[float]] = [[] for _ in range(concurrency)]
+    errs = [0] * concurrency
+    samples: list[str] = []
+    last_done = [0.0] * concurrency
+
+    def worker(i: int) -> None:
+        client = RawClient(port, sessions[i % len(sessions)])
+        payloads = [client.build(sc, k) for k in range(len(sc.paths) * len(sc.forms or [1]))]
+        count = len(payloads)
+        k = i * 7919  # each client walks the ids from its own place
+        mine = lat[i]
+        perf = time.perf_counter
+        start_barrier.wait()
+        measure_from, stop_at = t_measure[0], t_end[0]
+        try:
+            while True:
+                t0 = perf()
+                if t0 >= stop_at:
+                    break
+                payload = payloads[k % count]
+                k += 1
+                try:
+                    status, _ = client.request(payload)
+                except (OSError, ValueError, _Stale) as exc:
+                    status = -1
+                    client.close()
+                    if len(samples) < 5:
+                        samples.append(repr(exc))
+                t1 = perf()
+                if t0 >= measure_from:
+                    if 200 <= status < 300:
+                        mine.append((t1 - t0) * 1000.0)
+                    else:
+                        errs[i] += 1
+                        if status != -1 and len(samples) < 5:
+                            samples.append(f"HTTP {status}")
+                    last_done[i] = t1
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    now = time.perf_counter()
+    t_measure[0] = now + warmup
+    t_end[0] = now + warmup + duration
+    start_barrier.wait()
+    time.sleep(max(0.0, t_measure[0] - time.perf_counter()))
+    a = meter.snapshot()
+    time.sleep(max(0.0, t_end[0] - time.perf_counter()))
+    b = meter.snapshot()
+    for t in threads:
+        t.join(timeout=65)  # a request in flight finishes (gunicorn timeout 60 s), then the thread ends
+    elapsed = max(max(last_done), t_end[0]) - t_measure[0]
+    latencies = sorted(x for xs in lat for x in xs)
+    return RunResult(sc.key, concurrency, elapsed, len(latencies), sum(errs), latencies, CpuMeter.delta(a, b),
+                     samples)
+
+
+# ---------------------------------------------------------------- one database
+
+
+def measure_database(kind: str, args, bare: Server, results: dict) -> None:
+    log(f"=== {kind} ===")
+    cmd = [sys.executable, str(common.BENCH_DIR / "load.py"), "--db", kind] + (["--reload"] if args.reload else [])
+    load_env = dict(os.environ)
+    if subprocess.run(cmd, env=load_env, check=False).returncode != 0:
+        raise SystemExit(f"loading {kind} failed")
+    manifest = common.read_manifest(kind)
+    app_server = start_server(f"app-{kind}", "wsgi:app", common.app_env(kind), args)
+    try:
+        meter = CpuMeter({"app": [app_server.proc.pid], "bare": [bare.proc.pid]})
+        users = manifest["client_users"]
+
+        def sign_in_all(clients: int) -> list[Session]:
+            # Fresh sessions per block: the signed cookie must stay within the 30-minute idle lifetime.
+            t0 = time.perf_counter()
+            out = [sign_in(app_server.port, users[i % len(users)], manifest["password"]) for i in range(clients)]
+            log(f"signed in {clients} sessions as {', '.join(sorted(set(s.username for s in out)))} "
+                f"(branch 1) in {time.perf_counter() - t0:.1f} s")
+            return out
+
+        sessions = sign_in_all(1)
+        all_sc = [s for s in scenarios(manifest) if not args.only or s.key in args.only or s.key == "bare"]
+        checks = {}
+        for sc in all_sc:
+            port = bare.port if sc.server == "bare" else app_server.port
+            checks[sc.key] = check_scenario(sc, port, None if sc.server == "bare" else sessions[0])
+            c = checks[sc.key]
+            log(f"check {sc.key:8} HTTP {c['status']} {c['bytes']:>7,} bytes {c['rows']:>3} rows"
+                + (f"  PROBLEM: {'; '.join(c['problems'])}" if c["problems"] else ""))
+        pages = [s for s in all_sc if s.key != "bare"]
+        bare_sc = next(s for s in all_sc if s.key == "bare")
+        half = (len(pages) + 1) // 2
+        order = [bare_sc, *pages[:half], bare_sc, *pages[half:], bare_sc]
+        runs: dict[int, list[RunResult]] = {}
+        for conc in args.concurrency:
+            runs[conc] = []
+            sessions = sign_in_all(conc)
+            for sc in order:
+                port = bare.port if sc.server == "bare" else app_server.port
+                sess = [None] if sc.server == "bare" else sessions
+                best = None
+                for attempt in range(1 + args.retries):
+                    quiet = wait_for_quiet(meter, args.quiet_wait)
+                    r = drive(sc, port, sess, conc, args.warmup, args.duration, meter)
+                    r.cpu["other_before"] = quiet
+                    if best is None or r.cpu["other"] < best.cpu["other"]:
+                        best = r
+                    log(f"{kind:8} c={conc:<2} {sc.key:8} {r.rps:8.1f} req/s  p50 {r.pct(.5):6.1f} ms  "
+                        f"p99 {r.pct(.99):6.1f} ms  err {r.errors}  cpu app {r.cpu.get('app', 0):.2f} "
+                        f"db {r.cpu.get('db', 0):.2f} bare {r.cpu.get('bare', 0):.2f} client {r.cpu['client']:.2f} "
+                        f"other {r.cpu['other']:.2f}" + (f"  errors: {r.error_samples}" if r.error_samples else ""))
+                    if r.cpu["other"] <= OTHER_LOAD_LIMIT:
+                        break
+                    if attempt < args.retries:
+                        log("  other processes were busy during that run; measuring it again")
+                runs[conc].append(best)
+        results[kind] = {"manifest": manifest, "checks": checks, "runs": runs,
+                         "labels": {s.key: s.label for s in all_sc}}
+    finally:
+        app_server.stop()
+    if not args.no_profile:
+        out = common.DATA_DIR / f"profile-{kind}.json"
+        cmd = [sys.executable, str(common.BENCH_DIR / "profile_pages.py"), "--db", kind, "--out", str(out),
+               "--iterations", str(args.profile_iterations)]
+        log(f"profiling {kind} in-process ({args.profile_iterations} requests per page) ...")
+        if subprocess.run(cmd, env=common.app_env(kind), check=False, timeout=900).returncode == 0:
+            results[kind]["profile"] = json.loads(out.read_text())
+
+
+# ---------------------------------------------------------------- report
+
+
+def summarize(kind_result: dict, conc: int) -> tuple[list[dict], float]:
+    runs = kind_result["runs"][conc]
+    bare_runs = [r for r in runs if r.key == "bare"]
+    bare_rps = statistics.mean(r.rps for r in bare_runs)
+    rows = []
+    for key in dict.fromkeys(r.key for r in runs):
+        same = [r for r in runs if r.key == key]
+        r = same[0]
+        rps = statistics.mean(x.rps for x in same)
+        lat = sorted(x for s in same for x in s.latencies_ms)
+        merged = RunResult(key, conc, sum(s.seconds for s in same), sum(s.ok for s in same),
+                           sum(s.errors for s in same), lat, r.cpu, [])
+        cpu = {k: statistics.mean(s.cpu.get(k, 0.0) for s in same) for k in ("app", "db", "bare", "client", "other")}
+        row = {"key": key, "label": kind_result["labels"][key], "rps": rps, "p50": merged.pct(.5),
+               "p99": merged.pct(.99), "errors": merged.errors, "requests": merged.ok, "cpu": cpu,
+               "bytes": kind_result["checks"][key]["bytes"], "runs": len(same),
+               "rps_range": (min(x.rps for x in same), max(x.rps for x in same))}
+        if key == "bare":
+            row["ratio"] = None
+            row["verdict"] = "reference"
+        else:
+            row["ratio"] = rps / bare_rps if bare_rps else float("nan")
+            problems = []
+            if merged.errors:
+                problems.append("errors")
+            if kind_result["checks"][key]["problems"]:
+                problems.append("wrong page")
+            if conc >= 16 and row["ratio"] < BUDGET_RATIO:
+                problems.append(f"ratio < {BUDGET_RATIO:.0%}")
+            if conc <= 4 and row["p50"] > BUDGET_P50_MS:
+                problems.append(f"p50 > {BUDGET_P50_MS:.0f} ms")
+            if conc <= 4 and row["p99"] > BUDGET_P99_MS:
+                problems.append(f"p99 > {BUDGET_P99_MS:.0f} ms")
+            row["verdict"] = "PASS" if not problems else "FAIL (" + ", ".join(problems) + ")"
+        rows.append(row)
+    return rows, bare_rps
+
+
+def table(kind: str, kind_result: dict, concurrency: list[int]) -> tuple[str, bool]:
+    out = ["| clients | page | req/s | p50 ms | p99 ms | ratio to bare | errors | HTML bytes | CPU app / db / client / other (cores) | verdict |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    ok = True
+    for conc in concurrency:
+        rows, _bare = summarize(kind_result, conc)
+        for row in rows:
+            ratio = "—" if row["ratio"] is None else f"{row['ratio']:.0%}"
+            rps = f"{row['rps']:,.0f}"
+            if row["runs"] > 1:
+                rps += f" ({row['rps_range'][0]:,.0f}–{row['rps_range'][1]:,.0f}, {row['runs']} runs)"
+            cpu = row["cpu"]
+            server = cpu["bare"] if row["key"] == "bare" else cpu["app"]
+            out.append(f"| {conc} | {row['label']} | {rps} | {row['p50']:.1f} | {row['p99']:.1f} | {ratio} | "
+                       f"{row['errors']} | {row['bytes']:,} | {server:.2f} / {cpu['db']:.2f} / {cpu['client']:.2f} / "
+                       f"{cpu['other']:.2f} | {row['verdict']} |")
+            if row["verdict"].startswith("FAIL"):
+                ok = False
+    return "\n".join(out), ok
+
+
+def machine_facts(args) -> list[str]:
+    cpu_model = ""
+    for line in (_read("/proc/cpuinfo") or "").splitlines():
+        if line.startswith("model name"):
+            cpu_model = line.split(":", 1)[1].strip()
+            break
+    mem = (_read("/proc/meminfo") or "MemTotal: 0 kB").splitlines()[0].split()[1]
+    import flask
+    import gunicorn
+    import jinja2
+    import sqlalchemy
+
+    facts = [
+        f"- **Machine:** {os.cpu_count()} CPUs (`nproc`), {cpu_model}, {int(mem) / 1024 / 1024:.1f} GiB RAM, "
+        f"{platform.platform()}",
+        f"- **Software:** Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Flask {flask.__version__}, "
+        f"Jinja2 {jinja2.__version__}, SQLAlchemy {sqlalchemy.__version__}, gunicorn {gunicorn.__version__}",
+        f"- **gunicorn (app and bare alike):** `{' '.join(gunicorn_args(args))}`, access log off, "
+        f"127.0.0.1; app env SESSION_COOKIE_SECURE=0, RATELIMIT_ENABLED=0, fixed bench secrets",
+        f"- **Clients:** one thread and one keep-alive socket per client in the driver process (a minimal "
+        f"HTTP/1.1 client, see bench/README.md); warm-up {args.warmup:g} s, then {args.duration:g} s measured, "
+        f"each latency recorded (send to last byte).",
+    ]
+    return facts
+
+
+def write_results(path: Path, results: dict, args, started: str, elapsed: float) -> bool:
+    lines = ["# Benchmark results", "",
+             f"Written by `make bench` (bench/run.py) on {started}; the whole run took {elapsed / 60:.1f} min. "
+             "Every number below was measured in that run; nothing is copied from elsewhere.", "",
+             "## Machine and settings", "", *machine_facts(args), "",
+             "## Budget", "",
+             f"- At 16 clients every customer page serves at least {BUDGET_RATIO:.0%} of the bare route's req/s "
+             "(measured in the same run: the bare route runs before, between and after the pages; the ratio uses "
+             "their mean).",
+             f"- At 4 clients every customer page has p50 ≤ {BUDGET_P50_MS:.0f} ms and p99 ≤ {BUDGET_P99_MS:.0f} ms.",
+             "- Loading the data takes under 3 minutes.", ""]
+    all_ok = True
+    for kind, res in results.items():
+        m = res["manifest"]
+        load_note = (f"reused (built in {m['load_seconds']:.1f} s on {m['loaded_at']})" if m.get("reused")
+                     else f"{m['load_seconds']:.1f} s")
+        lines += [f"## {kind}", "",
+                  f"- **Data:** {m['counts']['branch']} branches, {m['counts']['user']} staff, "
+                  f"{m['counts']['customer']:,} customers, {m['counts']['activity']:,} activities "
+                  f"(+ one tier decision and one audit row per customer); database `{m['url']}`.",
+                  f"- **Load time:** {load_note}; steps (s): {m['timings']}.",
+                  f"- **Signed in as:** {', '.join(m['client_users'])} (managers of branch 1, "
+                  f"{m['branch1_customers']:,} customers), one server-side session per client.", ""]
+        text, ok = table(kind, res, args.concurrency)
+        all_ok &= ok and (m.get("reused") or m["load_seconds"] < 180)
+        lines += [text, ""]
+        noisy = [(c, r.key) for c in args.concurrency for r in res["runs"][c] if r.cpu["other"] > OTHER_LOAD_LIMIT]
+        if noisy:
+            lines += [f"Runs during which other processes on the machine used more than {OTHER_LOAD_LIMIT} cores "
+                      f"(their numbers are less trustworthy): {', '.join(f'{k} at {c}' for c, k in noisy)}.", ""]
+        if "profile" in res:
+            lines += profile_section(res["profile"])
+    lines += ["## Verdict", "", "**PASS**: every page within budget." if all_ok else
+              "**FAIL**: see the rows marked FAIL above and the recommendations in What we learned.", ""]
+    notes = common.BENCH_DIR / "LEARNED.md"
+    if notes.exists():
+        lines += [notes.read_text().rstrip(), ""]
+    path.write_text("\n".join(lines))
+    return all_ok
+
+
+def profile_section(profile: dict) -> list[str]:
+    lines = [f"### Where the time goes ({profile['db']}, in-process profile)", "",
+             f"pyinstrument over {profile['iterations']} requests per page through app.test_client, signed in as "
+             f"{profile['user']}; ms/request measured without the profiler.", ""]
+    for page in profile["pages"]:
+        lines += [f"**{page['label']}** — {page['ms_per_request']:.2f} ms/request, "
+                  f"{page['queries_per_request']:.1f} SQL statements/request "
+                  f"({page['sql_ms_per_request']:.2f} ms in the database driver)", "",
+                  "| share | by area |", "|---|---|"]
+        lines += [f"| {share:.0%} | {area} |" for area, share in page["areas"]]
+        lines += ["", "| self time | function |", "|---|---|"]
+        lines += [f"| {f['share']:.1%} | `{f['function']}` {f['where']} |" for f in page["top"][:12]]
+        lines.append("")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), action="append",
+                        help="database(s) (default: sqlite, plus postgres when DATABASE_URL is set)")
+    parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per run (default 15)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds before each run (default 3)")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 3 s runs, 1 s warm-up, no retries; "
+                        "writes bench/data/RESULTS-quick.md instead of bench/RESULTS.md")
+    parser.add_argument("--concurrency", type=int, action="append", help="clients (default: 4 and 16)")
+    parser.add_argument("--only", action="append", help="only these page keys (the bare route always runs)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--reload", action="store_true", help="rebuild the databases")
+    parser.add_argument("--retries", type=int, default=1, help="re-measure a run disturbed by other processes")
+    parser.add_argument("--quiet-wait", type=float, default=60.0,
+                        help="seconds to wait for other processes to go quiet before each run (default 60)")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile-iterations", type=int, default=200)
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup, args.retries, args.quiet_wait = 3.0, 1.0, 0, 10.0
+        args.profile_iterations = min(args.profile_iterations, 50)
+    args.concurrency = sorted(args.concurrency or [4, 16])
+    output = args.output or (common.DATA_DIR / "RESULTS-quick.md" if args.quick else common.BENCH_DIR / "RESULTS.md")
+    kinds = args.db or (["sqlite", "postgres"] if common.pg_server_url() else ["sqlite"])
+    if "postgres" in kinds and not common.pg_server_url():
+        raise SystemExit("--db postgres needs DATABASE_URL (only its server is used)")
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    t0 = time.perf_counter()
+    bare_env = common.app_env("sqlite")
+    bare = start_server("bare", "bench.bare:app", bare_env, args)
+    results: dict = {}
+    try:
+        for kind in kinds:
+            measure_database(kind, args, bare, results)
+    finally:
+        bare.stop()
+    elapsed = time.perf_counter() - t0
+    ok = write_results(output, results, args, started, elapsed)
+    print()
+    print(output.read_text())
+    log(f"wrote {output.relative_to(common.ROOT)}; budget {'PASS' if ok else 'FAIL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
