@@ -15,6 +15,7 @@ from app import clock, models, policies
 
 LABELS = SimpleNamespace(
     kind=models.KIND_LABELS,
+    field=models.FIELD_LABELS,
     source=models.SOURCE_LABELS,
     status=models.STATUS_LABELS,
     activity=models.ACTIVITY_LABELS,

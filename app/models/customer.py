@@ -117,6 +117,16 @@ TURNOVER_BANDS = {
     "ge_200m": _l("¥200m+ a year"),
 }
 ASSET_BAND_RANK = {code: rank for rank, code in enumerate(ASSET_BANDS)}
+# Field names as people read them (edit history, conflict view).
+FIELD_LABELS = {
+    "kind": _l("Type"), "name": _l("Name"), "mobile": _l("Mobile"), "id_number": _l("ID card number"),
+    "occupation": _l("Occupation"), "area": _l("Area"), "address": _l("Address"), "income_band": _l("Income"),
+    "asset_band": _l("Assets"), "uscc": _l("Unified social credit code"), "industry": _l("Industry"),
+    "contact_name": _l("Contact person"), "turnover_band": _l("Turnover"), "needs": _l("Needs"),
+    "loan_need_amount": _l("Loan need"), "products_held": _l("Products held with us"), "source": _l("Source"),
+    "status": _l("Status"), "notes": _l("Notes"), "marketing_consent": _l("Marketing consent"),
+    "sensitive_consent": _l("Sensitive data consent"),
+}
 
 
 class Customer(db.Model):
