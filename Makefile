@@ -21,7 +21,7 @@ translations: .make-install
 
 extract-messages: .make-install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 run: .make-install translations
 	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade

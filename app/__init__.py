@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +15,8 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 def select_locale() -> str:
     """The signed-in user's language, else the language picked on the login page, else Chinese."""
+    if not has_request_context():
+        return "zh_Hans_CN"  # CLI commands and jobs write in the default language
     languages = g.get("_languages") or ()
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language

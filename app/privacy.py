@@ -32,6 +32,7 @@ __all__ = [
     "log_token",
     "lookup_hash",
     "mask",
+    "mask_numbers_in_text",
     "pfi_log_token",
     "redact_text",
 ]
@@ -389,6 +390,16 @@ _LOG_ONLY_PATTERNS = (
 )
 _REDACTED = "[redacted]"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def mask_numbers_in_text(text: str | None, level: int = 1) -> str:
+    """Mask any mobile or ID number staff typed into free text (notes, needs, reasons) before display."""
+    if not text:
+        return ""
+    if not any(p.search(text) for p in PFI_PATTERNS.values()):
+        return text
+    text = PFI_PATTERNS["id_number"].sub(lambda m: mask("id_number", m.group(), level), text)
+    return PFI_PATTERNS["mobile"].sub(lambda m: mask("mobile", m.group(), level), text)
 
 
 def redact_text(text: str) -> str:

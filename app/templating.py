@@ -71,6 +71,12 @@ def init_app(app: Flask) -> None:
 
         return mask(kind, value, level)
 
+    @app.template_filter("mask_text")
+    def mask_text_filter(value, level: int = 1) -> str:
+        from app.privacy import mask_numbers_in_text
+
+        return mask_numbers_in_text(value if value is None else str(value), level)
+
     @app.context_processor
     def globals_for_templates():
         return {

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -37,7 +38,6 @@ def log(message: str) -> None:
 
 def _pg_admin_connect(server_url: str):
     import psycopg
-
     from common import with_database
 
     url = with_database(server_url, "postgres").replace("postgresql+psycopg://", "postgresql://")
@@ -365,8 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(kinds) > 1:
         # app.config reads the environment once per process: one database per process.
         for kind in kinds:
-            rc = os.spawnv(os.P_WAIT, sys.executable, [sys.executable, __file__, "--db", kind,
-                                                       *(["--reload"] if args.reload else [])])
+            cmd = [sys.executable, __file__, "--db", kind, *(["--reload"] if args.reload else [])]
+            rc = subprocess.run(cmd, check=False).returncode
             if rc:
                 return rc
         return 0

@@ -25,7 +25,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 # Where self time lands, by path fragment of the frame's file (first match wins).
 AREAS = [
-    ("SQL in the database driver (do_execute / cursor)", ("sqlalchemy/engine/default.py", "psycopg/")),
+    ("SQL in the database driver (execute and fetch)", ("psycopg/",)),
     ("SQLAlchemy ORM and Core (compile, load objects)", ("sqlalchemy/",)),
     ("Jinja templates (app/templates)", ("app/templates/", ".html")),
     ("Jinja runtime", ("jinja2/",)),
@@ -38,22 +38,49 @@ AREAS = [
 ]
 
 
-def area_of(path: str) -> str:
+DRIVER_CALLS = {"do_execute", "do_executemany", "do_execute_no_params", "_fetchall_impl", "_fetchone_impl",
+                "_fetchmany_impl"}
+
+
+def area_of(path: str, function: str) -> str:
+    if function in DRIVER_CALLS and "sqlalchemy/engine" in path:
+        return AREAS[0][0]  # their self time is the C driver call they make
     for name, fragments in AREAS:
         if any(f in path for f in fragments):
             return name
     return "other (stdlib, ...)"
 
 
-def collect(frame, acc, areas) -> None:
+def collect(frame, acc, areas, owner=("<root>", "", None)) -> None:
+    """Add up self time per function. pyinstrument's "[self]" frames belong to their parent; a C function
+    (no Python file) is shown with the Python function that called it and counted in that one's area."""
+    path = frame.file_path or ""
+    real = frame.function != "[self]" and path not in ("", "<built-in>")
     own = frame.total_self_time
     if own > 0:
-        path = frame.file_path or ""
-        key = (frame.function, frame.file_path_short or path, frame.line_no)
+        if frame.function == "[self]":
+            key, where = owner, owner[1]
+        elif not real:
+            key, where = (f"{frame.function} (C, from {owner[0]})", owner[1], owner[2]), owner[1]
+        else:
+            key, where = (frame.function, path, frame.line_no), path
         acc[key] += own
-        areas[area_of(path)] += own
+        function = owner[0] if frame.function == "[self]" else frame.function
+        if not real and frame.function != "[self]" and frame.function.startswith(("Cursor.", "Connection.")) \
+                and ("sqlalchemy/engine" in owner[1] or "sqlite" in frame.function.lower()):
+            areas[AREAS[0][0]] += own  # the sqlite3 C calls themselves
+        else:
+            areas[area_of(where, function)] += own
+    next_owner = (frame.function, path, frame.line_no) if real else owner
     for child in frame.children:
-        collect(child, acc, areas)
+        collect(child, acc, areas, next_owner)
+
+
+def short(path: str) -> str:
+    for marker in ("site-packages/", str(common.ROOT) + "/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             "key": key, "label": label, "ms_per_request": round(per["ms"], 3),
             "queries_per_request": round(per["queries"], 2), "sql_ms_per_request": round(per["sql_ms"], 3),
             "areas": [(name, round(t / total, 4)) for name, t in sorted(areas.items(), key=lambda kv: -kv[1])],
-            "top": [{"function": f, "where": f"{p}:{line}", "share": round(t / total, 4),
+            "top": [{"function": f, "where": f"{short(p)}:{line}", "share": round(t / total, 4),
                      "ms_per_request": round(t / args.iterations * 1000, 3)} for (f, p, line), t in top],
         }
         out["pages"].append(page)

@@ -181,7 +181,8 @@ def gunicorn_args(args) -> list[str]:
     out = ["-w", str(args.workers), "-k", args.worker_class]
     if args.worker_class == "gthread":
         out += ["--threads", str(args.threads), "--keep-alive", "5"]
-    return out + ["--worker-tmp-dir", "/dev/shm", "--graceful-timeout", "5", "--timeout", "60"]
+    tmp = "/dev/shm"  # noqa: S108 - gunicorn's worker heartbeat files, kept off the disk
+    return out + ["--worker-tmp-dir", tmp, "--graceful-timeout", "5", "--timeout", "60"]
 
 
 def start_server(name: str, target: str, env: dict, args) -> Server:
@@ -388,6 +389,41 @@ class _Stale(Exception):
     pass
 
 
+class HttpxClient:
+    """The same interface over httpx.Client (keep-alive pool of one): for comparing client overhead."""
+
+    def __init__(self, port: int, session: Session | None):
+        import httpx
+
+        cookies = {session.cookie_name: session.cookie} if session else {}
+        self.session = session
+        self.client = httpx.Client(base_url=f"http://{HOST}:{port}", cookies=cookies, timeout=30,
+                                   limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+
+    def build(self, sc: Scenario, index: int) -> tuple:
+        headers = {"Accept": "text/html"}
+        if self.session and sc.method == "POST":
+            headers["X-CSRFToken"] = self.session.csrf
+        if sc.htmx:
+            headers["HX-Request"] = "true"
+        body = None
+        if sc.forms:
+            body = sc.forms[index % len(sc.forms)].encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return sc.method, sc.paths[index % len(sc.paths)], body, headers
+
+    def request(self, payload: tuple) -> tuple[int, int]:
+        method, path, body, headers = payload
+        response = self.client.request(method, path, content=body, headers=headers)
+        return response.status_code, len(response.content)
+
+    def close(self) -> None:
+        pass  # the pool keeps its connection until the thread ends
+
+    def shutdown(self) -> None:
+        self.client.close()
+
+
 @dataclass
 class RunResult:
     key: str
@@ -411,7 +447,7 @@ class RunResult:
 
 
 def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: int, warmup: float,
-          duration: float, meter: CpuMeter) -> RunResult:
+          duration: float, meter: CpuMeter, client_kind: str = "raw") -> RunResult:
     """Warm up, then measure, with one thread and one keep-alive connection per client; bounded in time."""
     start_barrier = threading.Barrier(concurrency + 1)
     t_measure = [0.0]
@@ -422,7 +458,8 @@ def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: 
     last_done = [0.0] * concurrency
 
     def worker(i: int) -> None:
-        client = RawClient(port, sessions[i % len(sessions)])
+        maker = HttpxClient if client_kind == "httpx" else RawClient
+        client = maker(port, sessions[i % len(sessions)])
         payloads = [client.build(sc, k) for k in range(len(sc.paths) * len(sc.forms or [1]))]
         count = len(payloads)
         k = i * 7919  # each client walks the ids from its own place
@@ -439,7 +476,7 @@ def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: 
                 k += 1
                 try:
                     status, _ = client.request(payload)
-                except (OSError, ValueError, _Stale) as exc:
+                except Exception as exc:  # noqa: BLE001 - any failure of one request is counted as an error
                     status = -1
                     client.close()
                     if len(samples) < 5:
@@ -455,6 +492,8 @@ def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: 
                     last_done[i] = t1
         finally:
             client.close()
+            if hasattr(client, "shutdown"):
+                client.shutdown()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
     for t in threads:
@@ -521,7 +560,7 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
                 best = None
                 for attempt in range(1 + args.retries):
                     quiet = wait_for_quiet(meter, args.quiet_wait)
-                    r = drive(sc, port, sess, conc, args.warmup, args.duration, meter)
+                    r = drive(sc, port, sess, conc, args.warmup, args.duration, meter, args.client)
                     r.cpu["other_before"] = quiet
                     if best is None or r.cpu["other"] < best.cpu["other"]:
                         best = r
@@ -616,23 +655,34 @@ def machine_facts(args) -> list[str]:
             cpu_model = line.split(":", 1)[1].strip()
             break
     mem = (_read("/proc/meminfo") or "MemTotal: 0 kB").splitlines()[0].split()[1]
-    import flask
-    import gunicorn
-    import jinja2
-    import sqlalchemy
+    from importlib.metadata import version
 
     facts = [
         f"- **Machine:** {os.cpu_count()} CPUs (`nproc`), {cpu_model}, {int(mem) / 1024 / 1024:.1f} GiB RAM, "
         f"{platform.platform()}",
-        f"- **Software:** Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Flask {flask.__version__}, "
-        f"Jinja2 {jinja2.__version__}, SQLAlchemy {sqlalchemy.__version__}, gunicorn {gunicorn.__version__}",
+        f"- **Software:** Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Flask {version('flask')}, "
+        f"Jinja2 {version('jinja2')}, SQLAlchemy {version('sqlalchemy')}, gunicorn {version('gunicorn')}, "
+        f"psycopg {version('psycopg')}" + (f", {pg_version()}" if common.pg_server_url() else ""),
         f"- **gunicorn (app and bare alike):** `{' '.join(gunicorn_args(args))}`, access log off, "
         f"127.0.0.1; app env SESSION_COOKIE_SECURE=0, RATELIMIT_ENABLED=0, fixed bench secrets",
-        f"- **Clients:** one thread and one keep-alive socket per client in the driver process (a minimal "
-        f"HTTP/1.1 client, see bench/README.md); warm-up {args.warmup:g} s, then {args.duration:g} s measured, "
-        f"each latency recorded (send to last byte).",
+        "- **Clients:** one thread and one keep-alive connection per client in the driver process ("
+        + ("httpx.Client" if args.client == "httpx" else "a minimal HTTP/1.1 socket client, see bench/README.md")
+        + f"); warm-up {args.warmup:g} s, then {args.duration:g} s measured, each latency recorded "
+        f"(send to last byte). CPU columns: cores used during the measured run by the server under test "
+        f"(gunicorn workers), the PostgreSQL backends, the driver itself, and every other process on the machine.",
     ]
     return facts
+
+
+def pg_version() -> str:
+    try:
+        import psycopg
+
+        url = common.with_database(common.pg_server_url(), "postgres").replace("+psycopg", "")
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    except Exception:  # noqa: BLE001 - a fact for the report only
+        return "PostgreSQL (version unknown)"
 
 
 def write_results(path: Path, results: dict, args, started: str, elapsed: float) -> bool:
@@ -661,6 +711,12 @@ def write_results(path: Path, results: dict, args, started: str, elapsed: float)
         text, ok = table(kind, res, args.concurrency)
         all_ok &= ok and (m.get("reused") or m["load_seconds"] < 180)
         lines += [text, ""]
+        failed = [(c, r.key, r.errors, r.error_samples) for c in args.concurrency for r in res["runs"][c] if r.errors]
+        if failed:
+            lines += ["Errors (non-2xx answers or broken connections; see bench/data/gunicorn-app-*.log):", ""]
+            lines += [f"- {k} at {c} clients: {n} errors, e.g. {', '.join(dict.fromkeys(samples)) or '?'}"
+                      for c, k, n, samples in failed]
+            lines.append("")
         noisy = [(c, r.key) for c in args.concurrency for r in res["runs"][c] if r.cpu["other"] > OTHER_LOAD_LIMIT]
         if noisy:
             lines += [f"Runs during which other processes on the machine used more than {OTHER_LOAD_LIMIT} cores "
@@ -706,9 +762,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--reload", action="store_true", help="rebuild the databases")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="load-generating client: a minimal socket client (default) or httpx.Client")
     parser.add_argument("--retries", type=int, default=1, help="re-measure a run disturbed by other processes")
-    parser.add_argument("--quiet-wait", type=float, default=60.0,
-                        help="seconds to wait for other processes to go quiet before each run (default 60)")
+    parser.add_argument("--quiet-wait", type=float, default=120.0,
+                        help="seconds to wait for other processes to go quiet before each run (default 120)")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-iterations", type=int, default=200)
     parser.add_argument("--output", type=Path)

@@ -31,7 +31,7 @@ from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, TierRule, User
 from app.scoping import audit_events_visible_to, get_customer_or_404, staff_visible_to
-from app.validation import classify_search_term
+from app.validation import classify_search_term, is_individual_business
 
 SALES = ("manager", "supervisor")
 READERS = ("manager", "supervisor", "admin")
@@ -199,10 +199,13 @@ def _customer_form(customer: Customer | None = None) -> CustomerForm:
 
 def _fill_form(form: CustomerForm, customer: Customer) -> None:
     """Put the stored values into the form; personal numbers stay out of the page."""
-    for name in ("kind", "name", "occupation", "area", "address", "income_band", "asset_band", "uscc", "industry",
+    for name in ("kind", "name", "occupation", "area", "address", "income_band", "asset_band", "industry",
                  "contact_name", "turnover_band", "needs", "products_held", "source", "status", "notes",
                  "marketing_consent", "sensitive_consent"):
         getattr(form, name).data = getattr(customer, name) if getattr(customer, name) is not None else ""
+    # A 个体工商户's credit code identifies a person: like an ID number it stays out of the page.
+    if customer.uscc and not is_individual_business(customer.uscc):
+        form.uscc.data = customer.uscc
     form.products_held.data = customer.products_held
     form.loan_need_wan.data = customer.loan_need_amount // 10_000 if customer.loan_need_amount else None
     if "owner_id" in form:
@@ -232,7 +235,8 @@ def _data_from(form: CustomerForm, customer: Customer | None = None) -> svc.Cust
         address=form.address.data or None,
         income_band=None if business else (form.income_band.data or None),
         asset_band=None if business else (form.asset_band.data or None),
-        uscc=form.parsed_uscc if business else None,
+        uscc=(form.parsed_uscc or (customer.uscc if customer is not None and not form.uscc.data else None))
+        if business else None,
         industry=(form.industry.data or None) if business else None,
         contact_name=(form.contact_name.data or None) if business else None,
         turnover_band=(form.turnover_band.data or None) if business else None,
@@ -439,7 +443,9 @@ def reveal(customer_id: int):
     if not policies.can_reveal(user, customer):
         abort(403)
     form = RevealForm()
-    if not form.validate_on_submit() or form.which.data not in svc.REVEALABLE:
+    # Nothing stored means nothing to reveal (and no audit row claiming someone saw it).
+    if (not form.validate_on_submit() or form.which.data not in svc.REVEALABLE
+            or getattr(customer, f"{form.which.data}_enc") is None):
         return render_template("customers/_reveal_form.html", customer=customer, form=form,
                                which=form.which.data), 400
     if not is_fresh(g.get("user_session")):

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_request_context
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -34,15 +32,6 @@ COUNT_CAP = 10_000
 
 class PolicyError(Exception):
     """The actor may not do this (routes turn it into 403)."""
-
-
-def _system_text(message) -> str:
-    """Text the system stores (a tier reason): the request's language, or the default one outside a
-    request (CLI, jobs, tests), where the locale selector has no request to read."""
-    if has_request_context():
-        return str(message)
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
-        return str(message)
 
 
 def search_key(name: str) -> str:
@@ -206,7 +195,7 @@ def create_customer(actor: User, data: CustomerData) -> Customer:
     db.session.add(customer)
     db.session.flush()
     db.session.add(TierChange(customer_id=customer.id, from_tier=None, to_tier=customer.tier,
-                              suggested_tier=customer.tier, reason=_system_text(_l("Suggested by the tier rules")),
+                              suggested_tier=customer.tier, reason="",  # shown as "suggested by the tier rules", in the reader's language
                               user_id=actor.id, at=now))
     fields = {name: _audit_value(name, getattr(data, name)) for name in PLAIN_FIELDS if getattr(data, name)}
     fields["mobile"] = _audit_value("mobile", data.mobile)

@@ -6,6 +6,7 @@ mobile or ID number outside customers.reveal: every test here uses a customer th
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
@@ -120,6 +121,15 @@ def test_audit_page_is_masked(world, edited, supervisor_client, manager_client):
     assert_no_full_numbers(response)
 
 
+def test_an_id_number_typed_into_the_credit_code_box_is_not_echoed(world, manager_client):
+    response = manager_client.form("/customers/new", {**FORM, "kind": "business", "name": "某某商贸",
+                                                      "contact_name": "钱经理", "uscc": ID_NUMBER})
+    assert response.status_code == 200
+    assert ID_L2 in body(response)  # "typed before: 1****************X · please type again"
+    assert_no_full_numbers(response)
+    assert count(Customer) == 0
+
+
 def test_duplicate_feedback_is_masked(world, customer, manager_client):
     response = manager_client.hx("POST", "/customers/validate/mobile", {"mobile": MOBILE})
     assert response.status_code == 200
@@ -163,12 +173,20 @@ def test_reveal_of_an_unknown_field_is_400(world, customer, manager_client):
     assert reveals() == []
 
 
+def test_reveal_of_a_number_that_is_not_stored_is_400(world, make_customer, manager_client):
+    without_id = make_customer(world.manager, name="李四")
+    response = manager_client.hx("POST", f"/customers/{without_id.id}/reveal", {"which": "id_number", "reason": "核对"})
+    assert response.status_code == 400
+    assert reveals() == []
+
+
 @pytest.mark.parametrize(("which", "value"), [("mobile", MOBILE), ("id_number", ID_NUMBER)])
 def test_owner_reveal_returns_the_value_and_writes_one_audit_row(world, customer, manager_client, which, value):
     response = manager_client.hx("POST", f"/customers/{customer.id}/reveal", {"which": which, "reason": "客户来电核实"})
 
     assert response.status_code == 200
     assert f'data-testid="revealed-value">{value}<' in body(response)
+    assert "no-store" in response.headers["Cache-Control"]  # the full number is never cached
     assert "<html" not in body(response)
     rows = reveals()
     assert len(rows) == 1
@@ -309,3 +327,24 @@ def test_the_61st_number_search_in_a_minute_is_429(world, people, manager_client
 def test_name_searches_are_not_limited(world, people, manager_client):
     for _ in range(70):
         assert manager_client.hx("POST", "/customers/search", {"q": "张"}).status_code == 200
+
+
+# ---------------------------------------------------------------- logs (G2)
+
+
+def test_logs_carry_no_numbers(world, customer, manager_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    # Even SQL logging with parameters shows only ciphertext and keyed hashes.
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    manager_client.form("/customers/new", {**FORM, "mobile": "186 1234 5678", "id_number": "110105194912310021",
+                                           "sensitive_consent": "y"})  # refused: bad check character
+    manager_client.form("/customers/new", {**FORM, "mobile": "18612345678", "sensitive_consent": "y"})
+    manager_client.form(f"/customers/{customer.id}/edit", {**FORM, "name": "张三", "mobile": "13900001111",
+                                                           "version": "1", "sensitive_consent": "y"})
+    manager_client.hx("POST", "/customers/search", {"q": ID_NUMBER})
+    manager_client.hx("POST", "/customers/search", {"q": "13900001111"})
+    manager_client.hx("POST", f"/customers/{customer.id}/reveal", {"which": "id_number", "reason": "核对"})
+    assert caplog.records, "nothing was logged: the check proves nothing"
+    for pattern in PFI_PATTERNS.values():
+        assert not pattern.search(caplog.text)
+    assert "csrf_token" not in caplog.text

@@ -10,7 +10,17 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer
-from tests.customers.helpers import FORM, ID_NUMBER, MOBILE, USCC, body, count, field_errors, make_id_number, tr
+from tests.customers.helpers import (
+    FORM,
+    ID_NUMBER,
+    MOBILE,
+    USCC,
+    body,
+    count,
+    field_errors,
+    make_id_number,
+    tr,
+)
 
 NEXT_YEAR = date.today().year + 1
 
