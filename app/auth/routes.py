@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import audit
 from app.auth import bp
 from app.auth.decorators import any_signed_in, public
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ReauthForm
-from app.auth.guard import safe_next
+from app.auth.guard import safe_next, safe_referrer
 from app.auth.passwords import password_problem, verify_password
 from app.auth.services import (
     authenticate,
@@ -67,8 +68,6 @@ def login():
 @any_signed_in
 def logout():
     """End this session on the server and in the browser."""
-    from app import audit
-
     audit.record(current_user, "logout")
     end_session(session.get("sid"))
     db.session.commit()
@@ -128,7 +127,7 @@ def set_language():
     if form.validate_on_submit():
         current_user.language = form.language.data
         db.session.commit()
-    return redirect(safe_next(_path_of(request.referrer)) or home_url_for(current_user), 303)
+    return redirect(safe_referrer() or home_url_for(current_user), 303)
 
 
 @bp.route("/language/<code>")
@@ -141,13 +140,3 @@ def choose_language(code: str):
                             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
 
-
-def _path_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import policies
 from app.auth.decorators import roles_required
+from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
 from app.customers import bp
 from app.customers import services as svc
@@ -31,7 +33,7 @@ from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, TierRule, User
 from app.scoping import audit_events_visible_to, get_customer_or_404, staff_visible_to
-from app.validation import classify_search_term, is_individual_business
+from app.validation import classify_search_term, is_individual_business, parse_id_number
 
 SALES = ("manager", "supervisor")
 READERS = ("manager", "supervisor", "admin")
@@ -164,18 +166,8 @@ def reassign():
         moved = svc.reassign_customers(user, ids, form.owner_id.data)
         db.session.commit()
         flash(_("%(count)d customers reassigned.", count=len(moved)), "success")
-    return redirect_or_hx(request.referrer if _same_site(request.referrer) else url_for("customers.index"))
+    return redirect_or_hx(safe_referrer() or url_for("customers.index"))
 
-
-def _same_site(url: str | None) -> bool:
-    from app.auth.guard import safe_next
-
-    if not url:
-        return False
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return (not parts.netloc or parts.netloc == request.host) and safe_next(parts.path) is not None
 
 
 # ---------------------------------------------------------------- create and edit
@@ -219,8 +211,6 @@ def _data_from(form: CustomerForm, customer: Customer | None = None) -> svc.Cust
         mobile = customer.mobile  # left empty on edit: keep what is stored
     id_info = form.parsed_id
     if id_info is None and customer is not None and customer.id_number and not form.clear_id_number.data:
-        from app.validation import parse_id_number
-
         id_info = parse_id_number(customer.id_number)
     business = form.kind.data == "business"
     return svc.CustomerData(
@@ -575,11 +565,7 @@ def tier_rules():
     """The rule table that suggests A/B/C tiers."""
     form = TierRuleForm()
     if form.validate_on_submit():
-        db.session.add(TierRule(tier=form.tier.data, metric=form.metric.data, threshold=form.threshold.data))
-        from app import audit
-
-        audit.record(_current(), "tier_rule_create", subject_type="tier_rule", tier=form.tier.data,
-                     metric=form.metric.data, threshold=form.threshold.data)
+        svc.create_tier_rule(_current(), tier=form.tier.data, metric=form.metric.data, threshold=form.threshold.data)
         db.session.commit()
         flash(_("Rule added."), "success")
         return redirect(url_for("customers.tier_rules"), 303)
@@ -592,13 +578,8 @@ def tier_rules():
 def toggle_tier_rule(rule_id: int):
     """Switch a tier rule off or on (rules are kept, never deleted)."""
     rule = db.get_or_404(TierRule, rule_id)
-    from flask_wtf import FlaskForm
-
     if not FlaskForm().validate_on_submit():
         abort(400)
-    rule.active = not rule.active
-    from app import audit
-
-    audit.record(_current(), "tier_rule_toggle", subject_type="tier_rule", subject_id=rule.id, active=rule.active)
+    svc.toggle_tier_rule(_current(), rule)
     db.session.commit()
     return redirect(url_for("customers.tier_rules"), 303)

@@ -318,6 +318,26 @@ def suggest_tier(customer: Customer, rules: list[TierRule]) -> str:
     return Tier.C.value
 
 
+def create_tier_rule(actor: User, *, tier: str, metric: str, threshold: int) -> TierRule:
+    """Add a rule to the table that suggests tiers (admin only)."""
+    if not policies.can_manage_tier_rules(actor):
+        raise PolicyError("cannot manage tier rules")
+    rule = TierRule(tier=tier, metric=metric, threshold=threshold)
+    db.session.add(rule)
+    db.session.flush()
+    audit.record(actor, "tier_rule_create", subject_type="tier_rule", subject_id=rule.id, tier=tier, metric=metric,
+                 threshold=threshold)
+    return rule
+
+
+def toggle_tier_rule(actor: User, rule: TierRule) -> None:
+    """Switch a rule off or on; rules are kept, never deleted."""
+    if not policies.can_manage_tier_rules(actor):
+        raise PolicyError("cannot manage tier rules")
+    rule.active = not rule.active
+    audit.record(actor, "tier_rule_toggle", subject_type="tier_rule", subject_id=rule.id, active=rule.active)
+
+
 def set_tier(actor: User, customer: Customer, tier: str, reason: str) -> TierChange:
     """Set or override the tier with a reason; the change is kept with who, when, from, to, why."""
     if not policies.can_set_tier(actor, customer):

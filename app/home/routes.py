@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.auth.decorators import any_signed_in, public, roles_required
+from app.customers.stats import owner_counts, tier_counts
 from app.extensions import db
 from app.home import bp, home_url_for
 from app.htmx import render
@@ -30,8 +31,6 @@ def lobby():
 @roles_required("manager")
 def manager():
     """Home of account managers ("my day")."""
-    from app.customers.stats import tier_counts
-
     user = current_user._get_current_object()
     return render("home/manager.html", my_tiers=tier_counts(user, owner=user))
 
@@ -40,8 +39,6 @@ def manager():
 @roles_required("supervisor")
 def supervisor():
     """Home of supervisors and branch heads."""
-    from app.customers.stats import owner_counts, tier_counts
-
     user = current_user._get_current_object()
     return render("home/supervisor.html", tiers=tier_counts(user), owners=owner_counts(user))
 
