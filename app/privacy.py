@@ -327,17 +327,18 @@ _CIPHER_EXTENSION = "yinjian_cipher"
 
 def _app_cipher() -> FieldCipher:
     """The app's cached FieldCipher, rebuilt when missing or when the key config changed."""
-    config = current_app.config
+    app = current_app._get_current_object()  # one proxy lookup: this runs for every row of a list page
+    config = app.config
     try:
         keys: Mapping[str, bytes] = config["PFI_KEYS"]
         current_key_id: str = config["PFI_CURRENT_KEY_ID"]
     except KeyError as exc:
         raise RuntimeError(f"{exc.args[0]} is not configured") from exc
-    cipher = current_app.extensions.get(_CIPHER_EXTENSION)
+    cipher = app.extensions.get(_CIPHER_EXTENSION)
     # Cheap staleness check so a rotation in config (or in tests) is never ignored.
     if not isinstance(cipher, FieldCipher) or not cipher.built_from(keys, current_key_id):
         cipher = FieldCipher(keys, current_key_id)
-        current_app.extensions[_CIPHER_EXTENSION] = cipher
+        app.extensions[_CIPHER_EXTENSION] = cipher
     return cipher
 
 

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 from flask import Flask, g, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import clock, models, policies
+from app import clock, policies
+from app.labels import LABELS
 
-LABELS = SimpleNamespace(
-    kind=models.KIND_LABELS,
-    field=models.FIELD_LABELS,
-    source=models.SOURCE_LABELS,
-    status=models.STATUS_LABELS,
-    activity=models.ACTIVITY_LABELS,
-    outcome=models.OUTCOME_LABELS,
-    income=models.INCOME_BANDS,
-    assets=models.ASSET_BANDS,
-    turnover=models.TURNOVER_BANDS,
-    role=models.ROLE_LABELS,
-    specialty=models.SPECIALTY_LABELS,
-)
+# Numeric date formats read the same in every language, so plain strftime (much cheaper than Babel) serves.
+STRFTIME = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "yyyy-MM-dd": "%Y-%m-%d", "yyyy-MM-dd HH:mm:ss": "%Y-%m-%d %H:%M:%S"}
 
 
 @dataclass(frozen=True)
@@ -56,14 +45,32 @@ def nav_items(app: Flask) -> list[NavItem]:
     return items
 
 
+def request_translations():
+    """The request's gettext catalogue, looked up once per request instead of once per string."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
     tz = app.config["DISPLAY_TIMEZONE"]
+    # Flask-Babel resolves locale, domain and cache for every _() in a template; a page has dozens.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.template_filter("localtime")
     def localtime_filter(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
         if value is None:
             return ""
-        return format_datetime(clock.local(value, tz), fmt)
+        if fmt in STRFTIME:
+            return clock.local(value, tz).strftime(STRFTIME[fmt])
+        return format_datetime(value, fmt)
 
     @app.template_filter("mask")
     def mask_filter(value, kind: str, level: int = 1) -> str:

@@ -89,10 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML report per page here")
+    parser.add_argument("--app-dir", type=Path, help="profile the app of another checkout (default: this one)")
     args = parser.parse_args(argv)
 
     os.environ.update(common.app_env(args.db))
-    common.add_root_to_path()
+    if args.app_dir:
+        sys.path.insert(0, str(args.app_dir))
+    else:
+        common.add_root_to_path()
     from pyinstrument import Profiler
     from sqlalchemy import event
 

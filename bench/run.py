@@ -185,12 +185,12 @@ def gunicorn_args(args) -> list[str]:
     return out + ["--worker-tmp-dir", tmp, "--graceful-timeout", "5", "--timeout", "60"]
 
 
-def start_server(name: str, target: str, env: dict, args) -> Server:
+def start_server(name: str, target: str, env: dict, args, chdir: Path = common.ROOT) -> Server:
     port = free_port()
     common.DATA_DIR.mkdir(parents=True, exist_ok=True)
     log_path = common.DATA_DIR / f"gunicorn-{name}.log"
     cmd = [sys.executable, "-m", "gunicorn", *gunicorn_args(args), "-b", f"{HOST}:{port}", "--chdir",
-           str(common.ROOT), "--error-logfile", str(log_path), target]  # access log: off (gunicorn default)
+           str(chdir), "--error-logfile", str(log_path), target]  # access log: off (gunicorn default)
     proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
     server = Server(name, proc, port, log_path)
     path = "/bare" if name == "bare" else "/login"
@@ -524,7 +524,10 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
     if subprocess.run(cmd, env=load_env, check=False).returncode != 0:
         raise SystemExit(f"loading {kind} failed")
     manifest = common.read_manifest(kind)
-    app_server = start_server(f"app-{kind}", "wsgi:app", common.app_env(kind), args)
+    env = common.app_env(kind)
+    if args.app_dir:  # another checkout of the app (a candidate fix) on the same database
+        env["PYTHONPATH"] = str(args.app_dir)
+    app_server = start_server(f"app-{kind}", "wsgi:app", env, args, chdir=args.app_dir or common.ROOT)
     try:
         meter = CpuMeter({"app": [app_server.proc.pid], "bare": [bare.proc.pid]})
         users = manifest["client_users"]
@@ -582,7 +585,9 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
         cmd = [sys.executable, str(common.BENCH_DIR / "profile_pages.py"), "--db", kind, "--out", str(out),
                "--iterations", str(args.profile_iterations)]
         log(f"profiling {kind} in-process ({args.profile_iterations} requests per page) ...")
-        if subprocess.run(cmd, env=common.app_env(kind), check=False, timeout=900).returncode == 0:
+        if args.app_dir:
+            cmd += ["--app-dir", str(args.app_dir)]
+        if subprocess.run(cmd, env=env, check=False, timeout=900).returncode == 0:
             results[kind]["profile"] = json.loads(out.read_text())
 
 
@@ -657,7 +662,16 @@ def machine_facts(args) -> list[str]:
     mem = (_read("/proc/meminfo") or "MemTotal: 0 kB").splitlines()[0].split()[1]
     from importlib.metadata import version
 
+    def git(*cmd: str) -> str:
+        result = subprocess.run(["git", "-C", str(common.ROOT), *cmd], capture_output=True, text=True, check=False)
+        return result.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = " with uncommitted changes" if git("status", "--porcelain", "--", "app", "migrations", "wsgi.py") else ""
     facts = [
+        f"- **Code:** commit {commit}{dirty} (git HEAD when the report was written)"
+        + (f"; the app was served from {args.app_dir} (a candidate change), not from this repository"
+           if args.app_dir else ""),
         f"- **Machine:** {os.cpu_count()} CPUs (`nproc`), {cpu_model}, {int(mem) / 1024 / 1024:.1f} GiB RAM, "
         f"{platform.platform()}",
         f"- **Software:** Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Flask {version('flask')}, "
@@ -765,11 +779,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load-generating client: a minimal socket client (default) or httpx.Client")
     parser.add_argument("--retries", type=int, default=1, help="re-measure a run disturbed by other processes")
-    parser.add_argument("--quiet-wait", type=float, default=120.0,
-                        help="seconds to wait for other processes to go quiet before each run (default 120)")
+    parser.add_argument("--quiet-wait", type=float, default=45.0,
+                        help="seconds to wait for other processes to go quiet before each run (default 45)")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-iterations", type=int, default=200)
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--app-dir", type=Path, help="serve and profile the app from another checkout (to measure "
+                        "a candidate change against the same data); default: this repository")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.retries, args.quiet_wait = 3.0, 1.0, 0, 10.0
@@ -780,6 +796,11 @@ def main(argv: list[str] | None = None) -> int:
     if "postgres" in kinds and not common.pg_server_url():
         raise SystemExit("--db postgres needs DATABASE_URL (only its server is used)")
 
+    def _stop(signum, _frame):
+        raise SystemExit(f"stopped by signal {signum}")  # unwinds through the finally blocks: servers stop
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started in the background, where SIGINT is ignored
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     t0 = time.perf_counter()
     bare_env = common.app_env("sqlite")

@@ -29,6 +29,7 @@ from app.customers.forms import (
     TierRuleForm,
     options,
 )
+from app.customers.presenters import list_rows
 from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, TierRule, User
@@ -92,16 +93,19 @@ def _url_params(filters: svc.CustomerFilters, **override) -> dict:
 def _list_context(filters: svc.CustomerFilters) -> dict:
     user = _current()
     result = svc.search_customers(user, filters, per_page=current_app.config["CUSTOMERS_PER_PAGE"])
-    teams = []
-    if user.branch is not None:
-        teams = [t for t in user.branch.teams if t.active]
+    can_reassign = policies.can_reassign(user)
+    full_page = not is_htmx_request()
+    # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
+    owners = _branch_managers(user) if full_page or can_reassign else []
+    teams = [t for t in user.branch.teams if t.active] if full_page and user.branch is not None else []
     return {
         "result": result,
+        "rows": list_rows(user, result.rows),
         "filters": filters,
-        "owners": _branch_managers(user),
+        "owners": owners,
         "teams": teams,
         "url_params": _url_params,
-        "reassign_form": ReassignForm() if policies.can_reassign(user) else None,
+        "reassign_form": ReassignForm() if can_reassign else None,
     }
 
 

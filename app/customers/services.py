@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from app import audit, clock, policies
 from app.extensions import db
@@ -433,6 +433,11 @@ def record_view(actor: User, customer: Customer) -> None:
 # ---------------------------------------------------------------- search
 
 
+# What a list row shows (and what policies ask of it); the rest of the record stays in the database.
+LIST_COLUMNS = (Customer.id, Customer.kind, Customer.branch_id, Customer.owner_id, Customer.name,
+                Customer.name_search, Customer.mobile_enc, Customer.tier, Customer.status, Customer.source,
+                Customer.updated_at, Customer.created_at, Customer.archived_at, Customer.version)
+
 SORTS = {
     "updated": (Customer.updated_at.desc(), Customer.id.desc()),
     "created": (Customer.created_at.desc(), Customer.id.desc()),
@@ -531,9 +536,14 @@ def search_customers(actor: User, filters: CustomerFilters, *, per_page: int = 5
     total, capped = capped_count(stmt)
     pages = max(1, -(-total // per_page))
     page = min(max(filters.page, 1), pages)
+    order = SORTS.get(filters.sort, SORTS["updated"])
+    # Deferred join: find the page's ids from the index alone, then load just those rows
+    # (an OFFSET over full rows would read every skipped row from the table).
+    page_ids = stmt.with_only_columns(Customer.id).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     rows = db.session.scalars(
-        stmt.options(joinedload(Customer.owner)).order_by(*SORTS.get(filters.sort, SORTS["updated"]))
-        .limit(per_page).offset((page - 1) * per_page)
+        select(Customer).where(Customer.id.in_(page_ids))
+        .options(load_only(*LIST_COLUMNS), joinedload(Customer.owner).load_only(User.id, User.display_name))
+        .order_by(*order)
     ).all()
     return SearchResult(list(rows), total, capped, page, per_page, term_kind, None, filters)
 

@@ -129,16 +129,25 @@ FIELD_LABELS = {
 }
 
 
+ACTIVE_ONLY = {
+    "sqlite_where": text("archived_at IS NULL"),
+    "postgresql_where": text("archived_at IS NULL"),
+}
+
+
 class Customer(db.Model):
     __tablename__ = "customer"
     __table_args__ = (
-        # List pages: one branch, newest first (also serves page N and the capped count).
-        Index("ix_customer_branch_updated", "branch_id", "updated_at"),
-        Index("ix_customer_branch_tier_updated", "branch_id", "tier", "updated_at"),
-        Index("ix_customer_owner_updated", "owner_id", "updated_at"),
+        # List pages read only active customers: partial indexes keep archived rows out, so the capped
+        # count and page N (deferred join on id) are answered from the index alone.
+        Index("ix_customer_branch_updated", "branch_id", "updated_at", **ACTIVE_ONLY),
+        Index("ix_customer_branch_created", "branch_id", "created_at", **ACTIVE_ONLY),
+        Index("ix_customer_branch_tier_updated", "branch_id", "tier", "updated_at", **ACTIVE_ONLY),
+        Index("ix_customer_owner_updated", "owner_id", "updated_at", **ACTIVE_ONLY),
+        Index("ix_customer_updated", "updated_at", **ACTIVE_ONLY),
         # Name prefix search: LIKE 'x%' on a lower-cased copy; PostgreSQL needs pattern ops for LIKE.
-        Index("ix_customer_branch_name", "branch_id", "name_search",
-              postgresql_ops={"name_search": "varchar_pattern_ops"}),
+        Index("ix_customer_branch_name", "branch_id", "name_search", "updated_at",
+              postgresql_ops={"name_search": "varchar_pattern_ops"}, **ACTIVE_ONLY),
         Index("ix_customer_branch_last4", "branch_id", "mobile_last4"),
         # One record per person per branch: the database is the last word on duplicates.
         Index("uq_customer_branch_mobile", "branch_id", "mobile_hash", unique=True,

@@ -76,13 +76,18 @@ def upgrade():
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_customer_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customer'))
     )
+    # List pages read only active customers: partial indexes answer the count and page N from the index.
+    active = {"sqlite_where": sa.text("archived_at IS NULL"), "postgresql_where": sa.text("archived_at IS NULL")}
+    op.create_index('ix_customer_branch_updated', 'customer', ['branch_id', 'updated_at'], **active)
+    op.create_index('ix_customer_branch_created', 'customer', ['branch_id', 'created_at'], **active)
+    op.create_index('ix_customer_branch_tier_updated', 'customer', ['branch_id', 'tier', 'updated_at'], **active)
+    op.create_index('ix_customer_owner_updated', 'customer', ['owner_id', 'updated_at'], **active)
+    op.create_index('ix_customer_updated', 'customer', ['updated_at'], **active)
+    op.create_index('ix_customer_branch_name', 'customer', ['branch_id', 'name_search', 'updated_at'],
+                    postgresql_ops={'name_search': 'varchar_pattern_ops'}, **active)
     op.create_index('ix_customer_branch_last4', 'customer', ['branch_id', 'mobile_last4'], unique=False)
-    op.create_index('ix_customer_branch_name', 'customer', ['branch_id', 'name_search'], unique=False, postgresql_ops={'name_search': 'varchar_pattern_ops'})
-    op.create_index('ix_customer_branch_tier_updated', 'customer', ['branch_id', 'tier', 'updated_at'], unique=False)
-    op.create_index('ix_customer_branch_updated', 'customer', ['branch_id', 'updated_at'], unique=False)
     op.create_index('ix_customer_id_number_hash', 'customer', ['id_number_hash'], unique=False)
     op.create_index('ix_customer_mobile_hash', 'customer', ['mobile_hash'], unique=False)
-    op.create_index('ix_customer_owner_updated', 'customer', ['owner_id', 'updated_at'], unique=False)
     op.create_index('ix_customer_uscc', 'customer', ['uscc'], unique=False)
     op.create_index('uq_customer_branch_id_number', 'customer', ['branch_id', 'id_number_hash'], unique=True, sqlite_where=sa.text('id_number_hash IS NOT NULL'), postgresql_where=sa.text('id_number_hash IS NOT NULL'))
     op.create_index('uq_customer_branch_mobile', 'customer', ['branch_id', 'mobile_hash'], unique=True, sqlite_where=sa.text('mobile_hash IS NOT NULL'), postgresql_where=sa.text('mobile_hash IS NOT NULL'))
