@@ -32,7 +32,7 @@ from app.customers.forms import (
 from app.customers.presenters import list_rows
 from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
-from app.models import AuditEvent, Customer, TierRule, User
+from app.models import AuditEvent, Customer, Team, TierRule, User
 from app.scoping import audit_events_visible_to, get_customer_or_404, staff_visible_to
 from app.validation import classify_search_term, is_individual_business, parse_id_number
 
@@ -97,7 +97,9 @@ def _list_context(filters: svc.CustomerFilters) -> dict:
     full_page = not is_htmx_request()
     # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
     owners = _branch_managers(user) if full_page or can_reassign else []
-    teams = [t for t in user.branch.teams if t.active] if full_page and user.branch is not None else []
+    teams = list(db.session.scalars(
+        select(Team).where(Team.branch_id == user.branch_id, Team.active.is_(True)).order_by(Team.name)
+    )) if full_page and user.branch_id is not None else []
     return {
         "result": result,
         "rows": list_rows(user, result.rows),
@@ -387,9 +389,12 @@ def show(customer_id: int):
     customer = get_customer_or_404(user, customer_id)
     if not policies.can_view_customer(user, customer):
         abort(404)
+    response = render("customers/show.html", **_page_context(user, customer))
+    # Audited after rendering: the write transaction stays short and the loaded records are not expired
+    # and reloaded mid-page; if the audit row cannot be written, the page is not shown either.
     svc.record_view(user, customer)
     db.session.commit()
-    return render("customers/show.html", **_page_context(user, customer))
+    return response
 
 
 @bp.route("/<int:customer_id>/card")
