@@ -37,9 +37,75 @@ BENCH_ENV = {
 }
 
 
+APP_DIR = ROOT  # where the app's code is imported from; --app-dir points it at a snapshot or another checkout
+
+
+def set_app_dir(path: Path | None) -> None:
+    global APP_DIR
+    APP_DIR = Path(path).resolve() if path else ROOT
+
+
 def add_root_to_path() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    if str(APP_DIR) not in sys.path:
+        sys.path.insert(0, str(APP_DIR))
+
+
+def schema_fingerprint() -> str:
+    """A hash of the migration files: a database built from other migrations is rebuilt, not reused."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((APP_DIR / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def snapshot_head() -> Path:
+    """A frozen copy of HEAD's app (git archive + compiled translations) in bench/data/, so that edits made
+    while the benchmark runs cannot leak into it. Returns its directory."""
+    import subprocess
+    import tarfile
+    import tempfile
+
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    dest = DATA_DIR / f"snapshot-{commit[:10]}"
+    if dest.exists():
+        return dest
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="snapshot-", dir=DATA_DIR))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, "app", "migrations",
+                              "wsgi.py"], capture_output=True, check=True).stdout
+    import io
+
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (tmp / "app" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        with po.with_suffix(".mo").open("wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=True)  # as `make translations` does
+    (tmp / "SNAPSHOT").write_text(commit + "\n")
+    tmp.rename(dest)
+    return dest
+
+
+def code_version() -> str:
+    """The commit the app code comes from (and whether the working tree differs from it)."""
+    import subprocess
+
+    marker = APP_DIR / "SNAPSHOT"
+    if marker.exists():
+        return f"{marker.read_text().strip()[:10]} (frozen snapshot)"
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", "-C", str(APP_DIR), *cmd], capture_output=True, text=True,
+                              check=False).stdout.strip()
+    commit = git("rev-parse", "--short=10", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "app", "migrations", "wsgi.py")
+    return commit + (" with uncommitted changes" if dirty else "")
 
 
 def pg_server_url() -> str | None:
@@ -78,7 +144,7 @@ def app_env(kind: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(BENCH_ENV)
     env["DATABASE_URL"] = database_url(kind)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(APP_DIR) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 

@@ -80,7 +80,7 @@ def migration_head() -> str:
     from alembic.script import ScriptDirectory
 
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(common.ROOT / "migrations"))
+    cfg.set_main_option("script_location", str(common.APP_DIR / "migrations"))
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
@@ -146,7 +146,7 @@ def build(kind: str) -> dict:
     timings: dict[str, float] = {}
     with app.app_context():
         t0 = time.perf_counter()
-        upgrade(directory=str(common.ROOT / "migrations"))
+        upgrade(directory=str(common.APP_DIR / "migrations"))
         timings["migrate"] = time.perf_counter() - t0
 
         db.session.remove()
@@ -318,7 +318,11 @@ def load(kind: str, *, reload: bool = False) -> dict:
     target = common.safe_url(os.environ["DATABASE_URL"])
     manifest = common.read_manifest(kind)
     head = migration_head()
-    if not reload and manifest and manifest.get("loader_version") == LOADER_VERSION and database_exists(kind):
+    fingerprint = common.schema_fingerprint()
+    same_schema = manifest and manifest.get("schema") == fingerprint and manifest.get("loader_version") == LOADER_VERSION
+    if manifest and not same_schema and not reload:
+        log(f"{kind}: the migrations or the loader changed since the database was built; rebuilding")
+    if not reload and same_schema and database_exists(kind):
         t0 = time.perf_counter()
         app = make_app()
         with app.app_context():
@@ -344,7 +348,8 @@ def load(kind: str, *, reload: bool = False) -> dict:
     drop_and_create(kind)
     facts = build(kind)
     seconds = time.perf_counter() - t0
-    manifest = {"loader_version": LOADER_VERSION, "kind": kind, "url": target, "load_seconds": round(seconds, 1),
+    manifest = {"loader_version": LOADER_VERSION, "schema": fingerprint, "code": common.code_version(),
+                "kind": kind, "url": target, "load_seconds": round(seconds, 1),
                 "loaded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), **facts}
     common.DATA_DIR.mkdir(parents=True, exist_ok=True)
     common.manifest_path(kind).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -360,12 +365,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), action="append",
                         help="database(s) to load (default: sqlite, plus postgres when DATABASE_URL is set)")
     parser.add_argument("--reload", action="store_true", help="rebuild even if a matching database exists")
+    parser.add_argument("--app-dir", type=Path, help="use the app (models, migrations) of another checkout")
     args = parser.parse_args(argv)
+    common.set_app_dir(args.app_dir)
     kinds = args.db or (["sqlite", "postgres"] if common.pg_server_url() else ["sqlite"])
     if len(kinds) > 1:
         # app.config reads the environment once per process: one database per process.
         for kind in kinds:
-            cmd = [sys.executable, __file__, "--db", kind, *(["--reload"] if args.reload else [])]
+            cmd = [sys.executable, __file__, "--db", kind, *(["--reload"] if args.reload else []),
+                   *(["--app-dir", str(args.app_dir)] if args.app_dir else [])]
             rc = subprocess.run(cmd, check=False).returncode
             if rc:
                 return rc

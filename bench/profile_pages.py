@@ -92,11 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-dir", type=Path, help="profile the app of another checkout (default: this one)")
     args = parser.parse_args(argv)
 
+    common.set_app_dir(args.app_dir)
     os.environ.update(common.app_env(args.db))
-    if args.app_dir:
-        sys.path.insert(0, str(args.app_dir))
-    else:
-        common.add_root_to_path()
+    common.add_root_to_path()
     from pyinstrument import Profiler
     from sqlalchemy import event
 
@@ -138,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         ("page200", "page 200", lambda i: client.get("/customers/?page=200")),
         ("show", "customer page /customers/<id>", lambda i: client.get(f"/customers/{ids[i % len(ids)]}")),
     ]
-    out = {"db": args.db, "iterations": args.iterations, "user": user, "pages": []}
+    out = {"db": args.db, "iterations": args.iterations, "user": user, "code": common.code_version(), "pages": []}
     for key, label, call in pages:
         for i in range(20):
             assert call(i).status_code == 200

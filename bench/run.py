@@ -189,9 +189,11 @@ def start_server(name: str, target: str, env: dict, args, chdir: Path = common.R
     port = free_port()
     common.DATA_DIR.mkdir(parents=True, exist_ok=True)
     log_path = common.DATA_DIR / f"gunicorn-{name}.log"
+    log_path.unlink(missing_ok=True)  # this run's errors only
     cmd = [sys.executable, "-m", "gunicorn", *gunicorn_args(args), "-b", f"{HOST}:{port}", "--chdir",
            str(chdir), "--error-logfile", str(log_path), target]  # access log: off (gunicorn default)
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+    # cwd too: `python -m` puts the working directory first on sys.path, before PYTHONPATH.
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, cwd=str(chdir))
     server = Server(name, proc, port, log_path)
     path = "/bare" if name == "bare" else "/login"
     deadline = time.monotonic() + 40
@@ -447,7 +449,7 @@ class RunResult:
 
 
 def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: int, warmup: float,
-          duration: float, meter: CpuMeter, client_kind: str = "raw") -> RunResult:
+          duration: float, meter: CpuMeter, client_kind: str = "raw", reconnect: int = 0) -> RunResult:
     """Warm up, then measure, with one thread and one keep-alive connection per client; bounded in time."""
     start_barrier = threading.Barrier(concurrency + 1)
     t_measure = [0.0]
@@ -474,6 +476,8 @@ def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: 
                     break
                 payload = payloads[k % count]
                 k += 1
+                if reconnect and k % reconnect == 0:
+                    client.close()  # a new connection now and then: gunicorn hands it to whichever worker accepts
                 try:
                     status, _ = client.request(payload)
                 except Exception as exc:  # noqa: BLE001 - any failure of one request is counted as an error
@@ -520,14 +524,16 @@ def drive(sc: Scenario, port: int, sessions: list[Session | None], concurrency: 
 def measure_database(kind: str, args, bare: Server, results: dict) -> None:
     log(f"=== {kind} ===")
     cmd = [sys.executable, str(common.BENCH_DIR / "load.py"), "--db", kind] + (["--reload"] if args.reload else [])
+    if args.app_dir:
+        cmd += ["--app-dir", str(args.app_dir)]
     load_env = dict(os.environ)
     if subprocess.run(cmd, env=load_env, check=False).returncode != 0:
         raise SystemExit(f"loading {kind} failed")
     manifest = common.read_manifest(kind)
     env = common.app_env(kind)
-    if args.app_dir:  # another checkout of the app (a candidate fix) on the same database
-        env["PYTHONPATH"] = str(args.app_dir)
-    app_server = start_server(f"app-{kind}", "wsgi:app", env, args, chdir=args.app_dir or common.ROOT)
+    code = common.code_version()
+    app_server = start_server(f"app-{kind}", "wsgi:app", env, args, chdir=common.APP_DIR)
+    log(f"serving the app from {common.APP_DIR} at {code}")
     try:
         meter = CpuMeter({"app": [app_server.proc.pid], "bare": [bare.proc.pid]})
         users = manifest["client_users"]
@@ -563,7 +569,8 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
                 best = None
                 for attempt in range(1 + args.retries):
                     quiet = wait_for_quiet(meter, args.quiet_wait)
-                    r = drive(sc, port, sess, conc, args.warmup, args.duration, meter, args.client)
+                    r = drive(sc, port, sess, conc, args.warmup, args.duration, meter, args.client,
+                              args.reconnect_every)
                     r.cpu["other_before"] = quiet
                     if best is None or r.cpu["other"] < best.cpu["other"]:
                         best = r
@@ -576,7 +583,7 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
                     if attempt < args.retries:
                         log("  other processes were busy during that run; measuring it again")
                 runs[conc].append(best)
-        results[kind] = {"manifest": manifest, "checks": checks, "runs": runs,
+        results[kind] = {"manifest": manifest, "checks": checks, "runs": runs, "code": code,
                          "labels": {s.key: s.label for s in all_sc}}
     finally:
         app_server.stop()
@@ -653,7 +660,7 @@ def table(kind: str, kind_result: dict, concurrency: list[int]) -> tuple[str, bo
     return "\n".join(out), ok
 
 
-def machine_facts(args) -> list[str]:
+def machine_facts(args, codes: dict) -> list[str]:
     cpu_model = ""
     for line in (_read("/proc/cpuinfo") or "").splitlines():
         if line.startswith("model name"):
@@ -662,16 +669,10 @@ def machine_facts(args) -> list[str]:
     mem = (_read("/proc/meminfo") or "MemTotal: 0 kB").splitlines()[0].split()[1]
     from importlib.metadata import version
 
-    def git(*cmd: str) -> str:
-        result = subprocess.run(["git", "-C", str(common.ROOT), *cmd], capture_output=True, text=True, check=False)
-        return result.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = " with uncommitted changes" if git("status", "--porcelain", "--", "app", "migrations", "wsgi.py") else ""
     facts = [
-        f"- **Code:** commit {commit}{dirty} (git HEAD when the report was written)"
-        + (f"; the app was served from {args.app_dir} (a candidate change), not from this repository"
-           if args.app_dir else ""),
+        f"- **Code measured:** {', '.join(f'{k}: {v}' for k, v in codes.items())}"
+        + (f" (served from {common.APP_DIR.relative_to(common.ROOT) if common.APP_DIR.is_relative_to(common.ROOT) else common.APP_DIR})"
+           if common.APP_DIR != common.ROOT else ""),
         f"- **Machine:** {os.cpu_count()} CPUs (`nproc`), {cpu_model}, {int(mem) / 1024 / 1024:.1f} GiB RAM, "
         f"{platform.platform()}",
         f"- **Software:** Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Flask {version('flask')}, "
@@ -681,6 +682,7 @@ def machine_facts(args) -> list[str]:
         f"127.0.0.1; app env SESSION_COOKIE_SECURE=0, RATELIMIT_ENABLED=0, fixed bench secrets",
         "- **Clients:** one thread and one keep-alive connection per client in the driver process ("
         + ("httpx.Client" if args.client == "httpx" else "a minimal HTTP/1.1 socket client, see bench/README.md")
+        + f", a new connection every {args.reconnect_every} requests"
         + f"); warm-up {args.warmup:g} s, then {args.duration:g} s measured, each latency recorded "
         f"(send to last byte). CPU columns: cores used during the measured run by the server under test "
         f"(gunicorn workers), the PostgreSQL backends, the driver itself, and every other process on the machine.",
@@ -703,7 +705,8 @@ def write_results(path: Path, results: dict, args, started: str, elapsed: float)
     lines = ["# Benchmark results", "",
              f"Written by `make bench` (bench/run.py) on {started}; the whole run took {elapsed / 60:.1f} min. "
              "Every number below was measured in that run; nothing is copied from elsewhere.", "",
-             "## Machine and settings", "", *machine_facts(args), "",
+             "## Machine and settings", "",
+             *machine_facts(args, {k: r.get("code", "?") for k, r in results.items()}), "",
              "## Budget", "",
              f"- At 16 clients every customer page serves at least {BUDGET_RATIO:.0%} of the bare route's req/s "
              "(measured in the same run: the bare route runs before, between and after the pages; the ratio uses "
@@ -749,7 +752,7 @@ def write_results(path: Path, results: dict, args, started: str, elapsed: float)
 def profile_section(profile: dict) -> list[str]:
     lines = [f"### Where the time goes ({profile['db']}, in-process profile)", "",
              f"pyinstrument over {profile['iterations']} requests per page through app.test_client, signed in as "
-             f"{profile['user']}; ms/request measured without the profiler.", ""]
+             f"{profile['user']}, code {profile.get('code', '?')}; ms/request measured without the profiler.", ""]
     for page in profile["pages"]:
         lines += [f"**{page['label']}** — {page['ms_per_request']:.2f} ms/request, "
                   f"{page['queries_per_request']:.1f} SQL statements/request "
@@ -776,6 +779,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--reload", action="store_true", help="rebuild the databases")
+    parser.add_argument("--reconnect-every", type=int, default=20, help="each client opens a new connection "
+                        "after this many requests (default 20; 0: never). With keep-alive a connection stays on the "
+                        "gunicorn worker that accepted it, so 4 lasting connections can all land on one worker.")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load-generating client: a minimal socket client (default) or httpx.Client")
     parser.add_argument("--retries", type=int, default=1, help="re-measure a run disturbed by other processes")
@@ -784,13 +790,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-iterations", type=int, default=200)
     parser.add_argument("--output", type=Path)
-    parser.add_argument("--app-dir", type=Path, help="serve and profile the app from another checkout (to measure "
-                        "a candidate change against the same data); default: this repository")
+    parser.add_argument("--app-dir", type=Path, help="load, serve and profile the app from another checkout (to "
+                        "measure a candidate change); default: this repository's working tree")
+    parser.add_argument("--snapshot", action="store_true", help="measure a frozen copy of HEAD (bench/data/"
+                        "snapshot-<commit>), so edits made during the run cannot leak into it")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.retries, args.quiet_wait = 3.0, 1.0, 0, 10.0
         args.profile_iterations = min(args.profile_iterations, 50)
     args.concurrency = sorted(args.concurrency or [4, 16])
+    if args.snapshot:
+        args.app_dir = common.snapshot_head()
+    common.set_app_dir(args.app_dir)
     output = args.output or (common.DATA_DIR / "RESULTS-quick.md" if args.quick else common.BENCH_DIR / "RESULTS.md")
     kinds = args.db or (["sqlite", "postgres"] if common.pg_server_url() else ["sqlite"])
     if "postgres" in kinds and not common.pg_server_url():

@@ -7,13 +7,14 @@ its time in the template runtime; plain attributes print several times faster.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from app import clock, policies
+from app import policies
 from app.labels import LABELS
-from app.models import Customer, User
-from app.privacy import mask
+from app.models import User
+from app.privacy import decrypt_pfi, mask
 
 
 @dataclass(slots=True)
@@ -30,10 +31,10 @@ class CustomerRow:
     is_business: bool
 
 
-def list_rows(viewer: User, customers: list[Customer]) -> list[CustomerRow]:
-    """Display rows for `customers` as `viewer` may see them."""
+def list_rows(viewer: User, customers) -> list[CustomerRow]:
+    """Display rows for the list query's rows (services.LIST_COLUMNS) as `viewer` may see them."""
     statuses, sources = LABELS.status, LABELS.source
-    tz = current_app.config["DISPLAY_TIMEZONE"]
+    tz = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     rows = []
     for c in customers:
         full = policies.sees_full_record(viewer, c)
@@ -41,12 +42,12 @@ def list_rows(viewer: User, customers: list[Customer]) -> list[CustomerRow]:
             id=c.id,
             tier=c.tier,
             name=c.name if full else mask("name", c.name),
-            mobile=mask("mobile", c.mobile, 1 if full else 2),
+            mobile=mask("mobile", decrypt_pfi("mobile", c.mobile_enc), 1 if full else 2),
             status=c.status,
             status_label=statuses.get(c.status, c.status),
             source_label=sources.get(c.source, c.source),
-            owner_name=c.owner.display_name,
-            updated=clock.local(c.updated_at, tz).strftime("%Y-%m-%d"),
+            owner_name=c.owner_name,
+            updated=c.updated_at.astimezone(tz).strftime("%Y-%m-%d"),
             is_business=c.kind == "business",
         ))
     return rows
