@@ -44,10 +44,12 @@ def _current() -> User:
     return current_user._get_current_object()
 
 
-def _branch_managers(user: User) -> list[User]:
-    return list(db.session.scalars(
-        staff_visible_to(user).where(User.role == "manager", User.active.is_(True)).order_by(User.display_name)
-    ))
+def _branch_managers(user: User) -> list:
+    """(id, display_name) of the active managers the user may pick as owners."""
+    return db.session.execute(
+        staff_visible_to(user).with_only_columns(User.id, User.display_name)
+        .where(User.role == "manager", User.active.is_(True)).order_by(User.display_name)
+    ).all()
 
 
 # ---------------------------------------------------------------- list and search
@@ -97,9 +99,9 @@ def _list_context(filters: svc.CustomerFilters) -> dict:
     full_page = not is_htmx_request()
     # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
     owners = _branch_managers(user) if full_page or can_reassign else []
-    teams = list(db.session.scalars(
-        select(Team).where(Team.branch_id == user.branch_id, Team.active.is_(True)).order_by(Team.name)
-    )) if full_page and user.branch_id is not None else []
+    teams = db.session.execute(
+        select(Team.id, Team.name).where(Team.branch_id == user.branch_id, Team.active.is_(True)).order_by(Team.name)
+    ).all() if full_page and user.branch_id is not None else []
     return {
         "result": result,
         "rows": list_rows(user, result.rows),
