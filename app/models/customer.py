@@ -143,7 +143,8 @@ class Customer(db.Model):
         Index("ix_customer_branch_updated", "branch_id", "updated_at", **ACTIVE_ONLY),
         Index("ix_customer_branch_created", "branch_id", "created_at", **ACTIVE_ONLY),
         Index("ix_customer_branch_tier_updated", "branch_id", "tier", "updated_at", **ACTIVE_ONLY),
-        Index("ix_customer_owner_updated", "owner_id", "updated_at", **ACTIVE_ONLY),
+        Index("ix_customer_owner_updated", "owner_id", "branch_id", "updated_at", **ACTIVE_ONLY),
+        Index("ix_customer_owner_tier", "owner_id", "branch_id", "tier", **ACTIVE_ONLY),  # "my customers" per tier
         Index("ix_customer_updated", "updated_at", **ACTIVE_ONLY),
         # Name prefix search: LIKE 'x%' on a lower-cased copy; PostgreSQL needs pattern ops for LIKE.
         Index("ix_customer_branch_name", "branch_id", "name_search", "updated_at",

@@ -81,7 +81,8 @@ def upgrade():
     op.create_index('ix_customer_branch_updated', 'customer', ['branch_id', 'updated_at'], **active)
     op.create_index('ix_customer_branch_created', 'customer', ['branch_id', 'created_at'], **active)
     op.create_index('ix_customer_branch_tier_updated', 'customer', ['branch_id', 'tier', 'updated_at'], **active)
-    op.create_index('ix_customer_owner_updated', 'customer', ['owner_id', 'updated_at'], **active)
+    op.create_index('ix_customer_owner_updated', 'customer', ['owner_id', 'branch_id', 'updated_at'], **active)
+    op.create_index('ix_customer_owner_tier', 'customer', ['owner_id', 'branch_id', 'tier'], **active)
     op.create_index('ix_customer_updated', 'customer', ['updated_at'], **active)
     op.create_index('ix_customer_branch_name', 'customer', ['branch_id', 'name_search', 'updated_at'],
                     postgresql_ops={'name_search': 'varchar_pattern_ops'}, **active)
