@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
@@ -15,8 +16,21 @@ def client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+@dataclass(frozen=True)
+class ActorSnapshot:
+    """The actor's audit fields, read before a commit expires the user object."""
+
+    id: int
+    role: str
+    branch_id: int | None
+
+
+def snapshot(actor: User) -> ActorSnapshot:
+    return ActorSnapshot(actor.id, actor.role, actor.branch_id)
+
+
 def record(
-    actor: User | None,
+    actor: User | ActorSnapshot | None,
     action: str,
     *,
     subject_type: str | None = None,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from app import policies
+from app import audit, policies
 from app.auth.decorators import roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
@@ -391,10 +391,16 @@ def show(customer_id: int):
     customer = get_customer_or_404(user, customer_id)
     if not policies.can_view_customer(user, customer):
         abort(404)
-    response = render("customers/show.html", **_page_context(user, customer))
-    # Audited after rendering: the write transaction stays short and the loaded records are not expired
-    # and reloaded mid-page; if the audit row cannot be written, the page is not shown either.
-    svc.record_view(user, customer)
+    return _audited_view(user, customer, render("customers/show.html", **_page_context(user, customer)))
+
+
+def _audited_view(user: User, customer: Customer, response):
+    """Audit a customer page view after rendering it, in a transaction of its own: it stays short,
+    nothing is reloaded mid-page, and (SQLite) it starts with the write instead of upgrading a stale
+    read. If the audit row cannot be written, the page is not shown."""
+    actor, customer_id, branch_id = audit.snapshot(user), customer.id, customer.branch_id
+    db.session.commit()
+    svc.record_view(actor, customer_id, branch_id)
     db.session.commit()
     return response
 
@@ -428,11 +434,9 @@ def timeline(customer_id: int):
         return render("customers/show.html", "customers/_timeline_entries.html", customer=customer,
                       entries=entries, has_more=has_more, full=policies.sees_full_record(user, customer))
     # The plain link (no JavaScript) opens the whole customer page at the older entries: a view like show().
-    svc.record_view(user, customer)
-    db.session.commit()
     context = _page_context(user, customer)
     context.update(entries=entries, has_more=has_more)
-    return render("customers/show.html", **context)
+    return _audited_view(user, customer, render("customers/show.html", **context))
 
 
 @bp.route("/<int:customer_id>/reveal", methods=["POST"])

@@ -425,9 +425,10 @@ def reveal_value(actor: User, customer: Customer, field_name: str, reason: str) 
     return getattr(customer, field_name)
 
 
-def record_view(actor: User, customer: Customer) -> None:
-    audit.record(actor, "customer_view", subject_type="customer", subject_id=customer.id,
-                 customer_id=customer.id, branch_id=customer.branch_id)
+def record_view(actor: User | audit.ActorSnapshot, customer_id: int, branch_id: int) -> None:
+    """Audit one view of a customer page (security.md G1)."""
+    audit.record(actor, "customer_view", subject_type="customer", subject_id=customer_id,
+                 customer_id=customer_id, branch_id=branch_id)
 
 
 # ---------------------------------------------------------------- search
