@@ -19,13 +19,9 @@ from tests.foundation.helpers import service_unavailable
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
 PG_ADMIN_URL = os.environ.get("MIGRATION_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
-# Flask-Migrate's stock env.py tries db.get_engine() first; Flask-SQLAlchemy 3.1 warns about it.
-pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
-
-
 @pytest.fixture(autouse=True)
 def keep_logging():
-    """alembic's env.py calls logging.fileConfig, which would silence every logger of the suite."""
+    """alembic's env.py calls logging.fileConfig, which resets the root logger's level and handlers."""
     root = logging.getLogger()
     saved_root = (root.level, list(root.handlers), list(root.filters))
     saved = {
