@@ -139,17 +139,19 @@ class Customer(db.Model):
     __tablename__ = "customer"
     __table_args__ = (
         # List pages read only active customers: partial indexes keep archived rows out, so the capped
-        # count and page N (deferred join on id) are answered from the index alone.
-        Index("ix_customer_branch_updated", "branch_id", "updated_at", **ACTIVE_ONLY),
-        Index("ix_customer_branch_created", "branch_id", "created_at", **ACTIVE_ONLY),
-        Index("ix_customer_branch_tier_updated", "branch_id", "tier", "updated_at", **ACTIVE_ONLY),
-        Index("ix_customer_owner_updated", "owner_id", "branch_id", "updated_at", **ACTIVE_ONLY),
+        # count and page N (deferred join on id) are answered from the index alone. Every index a list
+        # may pick is partial (else SQLite counts through a full one and reads each row to check
+        # archived_at), and ends with id, the sort's tie-break (else PostgreSQL sorts the whole branch).
+        Index("ix_customer_branch_updated", "branch_id", "updated_at", "id", **ACTIVE_ONLY),
+        Index("ix_customer_branch_created", "branch_id", "created_at", "id", **ACTIVE_ONLY),
+        Index("ix_customer_branch_tier_updated", "branch_id", "tier", "updated_at", "id", **ACTIVE_ONLY),
+        Index("ix_customer_owner_updated", "owner_id", "branch_id", "updated_at", "id", **ACTIVE_ONLY),
         Index("ix_customer_owner_tier", "owner_id", "branch_id", "tier", **ACTIVE_ONLY),  # "my customers" per tier
-        Index("ix_customer_updated", "updated_at", **ACTIVE_ONLY),
+        Index("ix_customer_updated", "updated_at", "id", **ACTIVE_ONLY),
         # Name prefix search: LIKE 'x%' on a lower-cased copy; PostgreSQL needs pattern ops for LIKE.
         Index("ix_customer_branch_name", "branch_id", "name_search", "updated_at",
               postgresql_ops={"name_search": "varchar_pattern_ops"}, **ACTIVE_ONLY),
-        Index("ix_customer_branch_last4", "branch_id", "mobile_last4"),
+        Index("ix_customer_branch_last4", "branch_id", "mobile_last4", **ACTIVE_ONLY),
         # One record per person per branch: the database is the last word on duplicates.
         Index("uq_customer_branch_mobile", "branch_id", "mobile_hash", unique=True,
               sqlite_where=text("mobile_hash IS NOT NULL"), postgresql_where=text("mobile_hash IS NOT NULL")),

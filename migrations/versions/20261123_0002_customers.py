@@ -78,15 +78,15 @@ def upgrade():
     )
     # List pages read only active customers: partial indexes answer the count and page N from the index.
     active = {"sqlite_where": sa.text("archived_at IS NULL"), "postgresql_where": sa.text("archived_at IS NULL")}
-    op.create_index('ix_customer_branch_updated', 'customer', ['branch_id', 'updated_at'], **active)
-    op.create_index('ix_customer_branch_created', 'customer', ['branch_id', 'created_at'], **active)
-    op.create_index('ix_customer_branch_tier_updated', 'customer', ['branch_id', 'tier', 'updated_at'], **active)
-    op.create_index('ix_customer_owner_updated', 'customer', ['owner_id', 'branch_id', 'updated_at'], **active)
+    op.create_index('ix_customer_branch_updated', 'customer', ['branch_id', 'updated_at', 'id'], **active)
+    op.create_index('ix_customer_branch_created', 'customer', ['branch_id', 'created_at', 'id'], **active)
+    op.create_index('ix_customer_branch_tier_updated', 'customer', ['branch_id', 'tier', 'updated_at', 'id'], **active)
+    op.create_index('ix_customer_owner_updated', 'customer', ['owner_id', 'branch_id', 'updated_at', 'id'], **active)
     op.create_index('ix_customer_owner_tier', 'customer', ['owner_id', 'branch_id', 'tier'], **active)
-    op.create_index('ix_customer_updated', 'customer', ['updated_at'], **active)
+    op.create_index('ix_customer_updated', 'customer', ['updated_at', 'id'], **active)
     op.create_index('ix_customer_branch_name', 'customer', ['branch_id', 'name_search', 'updated_at'],
                     postgresql_ops={'name_search': 'varchar_pattern_ops'}, **active)
-    op.create_index('ix_customer_branch_last4', 'customer', ['branch_id', 'mobile_last4'], unique=False)
+    op.create_index('ix_customer_branch_last4', 'customer', ['branch_id', 'mobile_last4'], **active)
     op.create_index('ix_customer_id_number_hash', 'customer', ['id_number_hash'], unique=False)
     op.create_index('ix_customer_mobile_hash', 'customer', ['mobile_hash'], unique=False)
     op.create_index('ix_customer_uscc', 'customer', ['uscc'], unique=False)
