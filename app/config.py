@@ -23,14 +23,18 @@ def instance_secret(instance_path: Path, filename: str, nbytes: int = 32) -> byt
     instance_path.mkdir(parents=True, exist_ok=True)
     path = instance_path / filename
     if not path.exists():
-        # O_EXCL: two workers starting together must not write two different keys.
+        # Written whole to a temporary file, then linked into place: two workers starting together
+        # agree on one key, and neither can read a half-written file.
+        tmp = instance_path / f".{filename}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode())
+        finally:
+            tmp.unlink()
     return base64.urlsafe_b64decode(path.read_text().strip())
 
 

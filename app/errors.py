@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -72,6 +73,28 @@ def init_app(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    @app.errorhandler(StaleDataError)
+    def stale_record(error: StaleDataError):
+        db.session.rollback()
+        return error_response(409, title=_l("Changed by someone else"),
+                              message=_l("Someone else saved this record a moment ago. Reload the page and try again."))
+
+    @app.errorhandler(IntegrityError)
+    def conflicting_record(error: IntegrityError):
+        db.session.rollback()
+        current_app.logger.info("integrity conflict on %s %s", request.method, request.path)
+        return error_response(409, title=_l("Already exists"),
+                              message=_l("This conflicts with a record saved at the same moment. Reload the page and check."))
+
+    @app.errorhandler(OverflowError)
+    def number_out_of_range(error: OverflowError):
+        return error_response(404)  # an id no record can have
+
+    @app.errorhandler(DataError)
+    def bad_value(error: DataError):
+        db.session.rollback()
+        return error_response(400)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

@@ -72,6 +72,11 @@ def can_restore(user: User, customer: Customer) -> bool:
     return customer.archived and user.role == "supervisor" and _same_branch(user, customer)
 
 
+def can_view_archived(user: User) -> bool:
+    """The archived list is where a supervisor restores customers."""
+    return user.role == "supervisor"
+
+
 def can_reassign(user: User, customer: Customer | None = None) -> bool:
     if user.role != "supervisor":
         return False

@@ -34,6 +34,12 @@ def any_signed_in(view: F) -> F:
     return view
 
 
+def read_only(view: F) -> F:
+    """A POST that only reads (searches, inline checks): on SQLite it must not take the write lock."""
+    view._read_only = True  # type: ignore[attr-defined]
+    return view
+
+
 def fresh_login_required(view: F) -> F:
     """Require a password typed in the last 15 minutes (security.md B5)."""
     view._fresh = True  # type: ignore[attr-defined]

@@ -12,12 +12,13 @@ from app.auth import bp
 from app.auth.decorators import any_signed_in, public
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ReauthForm
 from app.auth.guard import safe_next, safe_referrer
-from app.auth.passwords import password_problem, verify_password
+from app.auth.passwords import password_problem
 from app.auth.services import (
     authenticate,
     end_session,
     mark_reauthenticated,
     start_session,
+    verify_again,
 )
 from app.auth.services import change_password as set_new_password  # the view below is named change_password
 from app.extensions import db, limiter
@@ -83,11 +84,13 @@ def reauthenticate():
     form = ReauthForm()
     error = None
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.password.data):
+        user = current_user._get_current_object()
+        if verify_again(user, form.password.data, ip=request.remote_addr, action="reauth"):
             mark_reauthenticated(g.user_session)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or home_url_for(current_user))
-        error = _("Wrong password.")
+            return redirect(safe_next(request.args.get("next")) or home_url_for(user))
+        db.session.commit()  # keep the failure count
+        error = _("Wrong password, or too many attempts: try again in 15 minutes.")
     return render_template("auth/reauthenticate.html", form=form, error=error)
 
 
@@ -97,7 +100,9 @@ def change_password():
     """Change one's own password; every other session of the user ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
+        if not verify_again(current_user._get_current_object(), form.current_password.data,
+                            ip=request.remote_addr, action="password_change"):
+            db.session.commit()  # keep the failure count
             form.current_password.errors.append(_("The current password is wrong."))
         else:
             problem = password_problem(

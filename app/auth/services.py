@@ -67,6 +67,20 @@ def authenticate(username: str, password: str, *, ip: str | None) -> SignInResul
     return SignInResult(user)
 
 
+def verify_again(user: User, password: str, *, ip: str | None, action: str) -> bool:
+    """Check the password of a signed-in user (step-up, password change) under the sign-in
+    failure counter, so a stolen session cannot guess its way to a fresh login."""
+    if recent_failures(user.username) >= current_app.config["LOGIN_MAX_FAILURES"]:
+        burn_time()
+        audit.record(user, f"{action}_locked")
+        return False
+    if verify_password(user.password_hash, password):
+        return True
+    db.session.add(LoginFailure(username=user.username, ip=ip))
+    audit.record(user, f"{action}_failed")
+    return False
+
+
 def start_session(user: User, *, ip: str | None, user_agent: str | None) -> str:
     """Create a server-side session row and return the token for the cookie."""
     token = secrets.token_urlsafe(32)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from app import audit, policies
-from app.auth.decorators import roles_required
+from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
 from app.customers import bp
@@ -55,12 +56,20 @@ def _branch_managers(user: User) -> list:
 # ---------------------------------------------------------------- list and search
 
 
+MAX_ID = 2**31 - 1
+
+
+def id_param(raw: str | None) -> int | None:
+    """A positive database id from a query parameter, or None (never an error for odd input)."""
+    if raw is None or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
 def _filters_from(values) -> svc.CustomerFilters:
     def as_int(name: str) -> int | None:
-        try:
-            return int(values.get(name) or 0) or None
-        except ValueError:
-            return None
+        return id_param(values.get(name))
 
     sort = values.get("sort", "updated")
     return svc.CustomerFilters(
@@ -138,10 +147,15 @@ def _per_user() -> str:
 @bp.route("/search", methods=["POST"])
 @limiter.limit(_number_search_limit, key_func=_per_user, exempt_when=lambda: not _is_number_search())
 @roles_required(*READERS)
+@read_only
 def search():
     """Active search as you type; POST so a mobile or ID number never lands in a URL or a log."""
     filters = _filters_from(request.form)
-    response = render("customers/index.html", "customers/_table.html", **_list_context(filters))
+    context = _list_context(filters)
+    if _is_number_search() and not is_htmx_request():
+        # The full page (no JavaScript) must not echo the typed number back into the search box.
+        context["filters"] = dataclasses.replace(filters, q="")
+    response = render("customers/index.html", "customers/_table.html", **context)
     response.headers["HX-Push-Url"] = url_for("customers.index", **_url_params(filters))
     return response
 
@@ -167,7 +181,7 @@ def reassign():
     user = _current()
     form = ReassignForm()
     form.owner_id.choices = options((m.id, m.display_name) for m in _branch_managers(user))
-    ids = [int(i) for i in request.form.getlist("selected_ids") if i.isdigit()]
+    ids = [i for i in map(id_param, request.form.getlist("selected_ids")) if i is not None]
     if not form.validate_on_submit() or not ids:
         flash(_("Choose at least one customer and the new owner."), "warning")
     else:
@@ -284,8 +298,15 @@ def new():
                   duplicates=duplicates, action=url_for("customers.new"))
 
 
+def _not_a_number_check() -> bool:
+    return (request.view_args or {}).get("field_name") not in ("mobile", "id_number", "uscc")
+
+
 @bp.route("/validate/<field_name>", methods=["POST"])
+# The duplicate check tells whether a number exists anywhere in the bank: limited like number searches.
+@limiter.limit(_number_search_limit, key_func=_per_user, exempt_when=_not_a_number_check)
 @roles_required(*SALES)
+@read_only
 def validate_field(field_name: str):
     """Inline validation as the user types: the same form rules plus the duplicate check."""
     if field_name not in ("mobile", "id_number", "uscc", "name", "contact_name"):
@@ -413,8 +434,9 @@ def card(customer_id: int):
     customer = get_customer_or_404(user, customer_id, include_archived=False)
     if not policies.can_view_card(user, customer):
         abort(404)
-    return render("customers/card.html", "customers/_card.html", customer=customer,
-                  full=policies.sees_full_record(user, customer))
+    response = render("customers/card.html", "customers/_card.html", customer=customer,
+                      full=policies.sees_full_record(user, customer))
+    return _audited_view(user, customer, response)
 
 
 @bp.route("/<int:customer_id>/timeline")
@@ -429,6 +451,8 @@ def timeline(customer_id: int):
         before = datetime.fromisoformat(request.args.get("before", ""))
     except ValueError:
         abort(400)
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)  # the links carry UTC; a hand-typed date means UTC too
     entries, has_more = svc.customer_timeline(customer, before=before)
     if is_htmx_request():
         return render("customers/show.html", "customers/_timeline_entries.html", customer=customer,
@@ -480,12 +504,12 @@ def add_activity(customer_id: int):
         entries, has_more = svc.customer_timeline(customer)
         return render("customers/show.html", "customers/_timeline_and_form.html", customer=customer,
                       entries=entries, has_more=has_more, activity_form=ActivityForm(formdata=None),
-                      full=True, can=policies)
+                      full=policies.sees_full_record(user, customer), can=policies)
     if not is_htmx_request():
         return render("customers/show.html", **{**_page_context(user, customer), "activity_form": form})
     entries, has_more = svc.customer_timeline(customer)
     return render("customers/show.html", "customers/_timeline_and_form.html", customer=customer, entries=entries,
-                  has_more=has_more, activity_form=form, full=True, can=policies)
+                  has_more=has_more, activity_form=form, full=policies.sees_full_record(user, customer), can=policies)
 
 
 @bp.route("/<int:customer_id>/tier", methods=["POST"])
@@ -554,8 +578,8 @@ def audit_log():
     """The audit log: supervisors read their branch, admin all; filter by customer and by actor."""
     user = _current()
     stmt = audit_events_visible_to(user).options(joinedload(AuditEvent.actor))
-    customer_id = request.args.get("customer", type=int)
-    actor_id = request.args.get("actor", type=int)
+    customer_id = id_param(request.args.get("customer"))
+    actor_id = id_param(request.args.get("actor"))
     action = request.args.get("action", "")
     if customer_id:
         stmt = stmt.where(AuditEvent.customer_id == customer_id)
@@ -563,7 +587,7 @@ def audit_log():
         stmt = stmt.where(AuditEvent.actor_id == actor_id)
     if action:
         stmt = stmt.where(AuditEvent.action == action[:40])
-    before = request.args.get("before", type=int)
+    before = id_param(request.args.get("before"))
     if before:
         stmt = stmt.where(AuditEvent.id < before)
     events = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)).all()

@@ -23,7 +23,7 @@ from app.models import (
     TierRule,
     User,
 )
-from app.privacy import encrypt_pfi, lookup_hash, mask
+from app.privacy import encrypt_pfi, lookup_hash, mask, mask_numbers_in_text
 from app.scoping import customers_visible_to
 from app.validation import IdNumber, classify_search_term
 
@@ -87,6 +87,8 @@ def _audit_value(name: str, value: Any) -> Any:
         return mask(kind, value, 1)
     if name == "uscc":
         return mask("uscc", value, 1)
+    if isinstance(value, str):
+        return mask_numbers_in_text(value)  # a number typed into notes or needs is still PFI
     return value
 
 
@@ -400,9 +402,11 @@ def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) 
         customers_visible_to(actor).where(Customer.id.in_(customer_ids[:500]))
     ).all()
     now = clock.now()
+    moved = []
     for customer in customers:
         if customer.owner_id == owner.id:
             continue
+        moved.append(customer)
         audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
                      customer_id=customer.id, branch_id=customer.branch_id,
                      old=customer.owner_id, new=owner.id)
@@ -410,7 +414,7 @@ def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) 
         customer.updated_at = now
         customer.updated_by_id = actor.id
     db.session.flush()
-    return list(customers)
+    return moved
 
 
 REVEALABLE = ("mobile", "id_number")

@@ -49,7 +49,7 @@ def test_viewing_a_customer_writes_one_view_row(world, customer, manager_client)
     assert view.at is not None
 
 
-def test_every_viewer_is_recorded_and_fragments_are_not_views(world, customer, client_for):
+def test_every_viewer_is_recorded_including_the_lobby_card(world, customer, client_for):
     for user in (world.manager, world.colleague, world.supervisor, world.admin):
         client_for(user).get(f"/customers/{customer.id}")
     client_for(world.lobby).get(f"/customers/{customer.id}/card")
@@ -57,7 +57,7 @@ def test_every_viewer_is_recorded_and_fragments_are_not_views(world, customer, c
     views = events("customer_view")
     assert [(v.actor_id, v.actor_role) for v in views] == [
         (world.manager.id, "manager"), (world.colleague.id, "manager"),
-        (world.supervisor.id, "supervisor"), (world.admin.id, "admin")]
+        (world.supervisor.id, "supervisor"), (world.admin.id, "admin"), (world.lobby.id, "lobby")]
     assert all(v.branch_id == world.branch.id for v in views)  # the customer's branch, even for admin
 
 

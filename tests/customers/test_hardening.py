@@ -1,0 +1,76 @@
+"""Edge cases found in review: numbers typed into free text, odd ids and dates, limits on probing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app import clock
+from app.extensions import db
+from app.models import AuditEvent, LoginFailure
+from tests.customers.helpers import body
+
+
+def test_a_number_typed_into_a_note_is_masked_in_the_timeline(customer, manager_client):
+    response = manager_client.hx("POST", f"/customers/{customer.id}/activities",
+                                 {"kind": "call", "outcome": "reached", "note": "回拨 13912345678"})
+    assert response.status_code == 200
+    assert "139****5678" in body(response)
+    page = manager_client.get(f"/customers/{customer.id}")
+    assert "139****5678" in body(page)  # the suite's PFI hook proves the full number never appears
+
+
+def test_an_edited_note_is_stored_masked_in_the_audit_log(world, customer, manager_client):
+    edit = manager_client.get(f"/customers/{customer.id}/edit")
+    assert edit.status_code == 200
+    response = manager_client.form(f"/customers/{customer.id}/edit", {
+        "kind": "individual", "name": "张三", "source": "walk_in", "status": "prospect", "products_held": "0",
+        "sensitive_consent": "y", "notes": "妻子电话 13912345678", "version": str(customer.version)})
+    assert response.status_code == 303
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "customer_update")).all()
+    notes = [r.details for r in rows if r.details.get("field") == "notes"]
+    assert notes and "139****5678" in notes[0]["new"] and "13912345678" not in str(notes)
+
+
+def test_oversized_ids_and_filters_are_not_errors(customer, manager_client, supervisor_client):
+    assert manager_client.get("/customers/" + "9" * 25).status_code == 404
+    assert manager_client.get("/customers/?owner=" + "9" * 25).status_code == 200
+    assert supervisor_client.get("/customers/audit?customer=" + "9" * 25).status_code in (200, 400)
+
+
+def test_a_timeline_date_without_timezone_is_read_as_utc(customer, manager_client):
+    response = manager_client.hx("GET", f"/customers/{customer.id}/timeline?before=2099-01-01")
+    assert response.status_code == 200
+
+
+def test_a_plain_number_search_does_not_echo_the_number(customer, manager_client):
+    response = manager_client.form("/customers/search", {"q": "13812345678"})
+    assert response.status_code == 200
+    assert "138****5678" in body(response)  # found, and the hook proves the search box is empty
+
+
+def test_password_confirmation_locks_after_five_failures(world, manager_client):
+    for _ in range(5):
+        response = manager_client.form("/reauthenticate", {"password": "wrong password"})
+        assert response.status_code == 200
+    response = manager_client.form("/reauthenticate", {"password": "correct horse battery staple"})
+    assert response.status_code == 200  # refused although right: the account's failures count
+    assert db.session.scalar(select(db.func.count()).select_from(LoginFailure)) == 5
+    failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("reauth_%"))).all()
+    assert {f.action for f in failures} == {"reauth_failed", "reauth_locked"}
+    clock.freeze(clock.now() + timedelta(minutes=16))
+    response = manager_client.form("/reauthenticate", {"password": "correct horse battery staple"})
+    assert response.status_code == 302  # the window has passed
+
+
+def test_the_duplicate_check_is_rate_limited_like_number_searches(app, manager_client):
+    limit = int(app.config["SEARCH_NUMBER_LIMIT"].split()[0])
+    for _ in range(limit):
+        response = manager_client.hx("POST", "/customers/validate/mobile",
+                                     {"kind": "individual", "mobile": "13812345678"})
+        assert response.status_code == 200
+    response = manager_client.hx("POST", "/customers/validate/mobile", {"kind": "individual", "mobile": "13812345678"})
+    assert response.status_code == 429
+    # a name check is not a number probe and stays unlimited
+    assert manager_client.hx("POST", "/customers/validate/name", {"kind": "individual", "name": "张"}).status_code == 200
