@@ -8,6 +8,8 @@ from sqlalchemy import Select, select, true
 from app.extensions import db
 from app.models import AuditEvent, Customer, User
 
+MAX_ID = 2**31 - 1  # integer primary keys
+
 
 def branch_predicate(user: User, column):
     """Admin sees every branch; everyone else only their own (no branch: nothing)."""
@@ -28,6 +30,8 @@ def customers_visible_to(user: User, *, include_archived: bool = False) -> Selec
 
 def get_customer_or_404(user: User, customer_id: int, *, include_archived: bool = True) -> Customer:
     """Load a customer the user may see; anything else is indistinguishable from 'does not exist'."""
+    if not 0 < customer_id <= MAX_ID:
+        abort(404)  # no row can have it (and PostgreSQL would reject the number outright)
     customer = db.session.scalar(
         customers_visible_to(user, include_archived=include_archived).where(Customer.id == customer_id)
     )

@@ -34,7 +34,7 @@ from app.customers.presenters import list_rows
 from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, Team, TierRule, User
-from app.scoping import audit_events_visible_to, get_customer_or_404, staff_visible_to
+from app.scoping import MAX_ID, audit_events_visible_to, get_customer_or_404, staff_visible_to
 from app.validation import classify_search_term, is_individual_business, parse_id_number
 
 SALES = ("manager", "supervisor")
@@ -54,9 +54,6 @@ def _branch_managers(user: User) -> list:
 
 
 # ---------------------------------------------------------------- list and search
-
-
-MAX_ID = 2**31 - 1
 
 
 def id_param(raw: str | None) -> int | None:
