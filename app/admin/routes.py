@@ -115,6 +115,16 @@ def edit_branch(branch_id: int):
     return render_template("admin/branch_form.html", form=form, branch=branch)
 
 
+def _switch(change, record, done: str) -> None:
+    """Run an activate/deactivate service: commit and confirm if it changed something, else show why not."""
+    try:
+        if change(_actor(), record):
+            db.session.commit()
+            flash(done, "success")
+    except InvalidInput as exc:
+        _refused(exc)
+
+
 def _branch_row(branch: Branch):
     return _answer("admin/branches.html", "admin/_branch_row.html", url_for("admin.branches"),
                    branch=branch, staff=services.active_staff_by(User.branch_id))
@@ -125,12 +135,7 @@ def _branch_row(branch: Branch):
 def deactivate_branch(branch_id: int):
     """Close a branch without active staff; administrators only."""
     branch = db.get_or_404(Branch, branch_id)
-    try:
-        if services.deactivate_branch(_actor(), branch):
-            db.session.commit()
-            flash(_("Branch %(code)s deactivated.", code=branch.code), "success")
-    except InvalidInput as exc:
-        _refused(exc)
+    _switch(services.deactivate_branch, branch, _("Branch %(code)s deactivated.", code=branch.code))
     return _branch_row(branch)
 
 
@@ -139,9 +144,7 @@ def deactivate_branch(branch_id: int):
 def reactivate_branch(branch_id: int):
     """Reopen a branch; administrators only."""
     branch = db.get_or_404(Branch, branch_id)
-    if services.reactivate_branch(_actor(), branch):
-        db.session.commit()
-        flash(_("Branch %(code)s reactivated.", code=branch.code), "success")
+    _switch(services.reactivate_branch, branch, _("Branch %(code)s reactivated.", code=branch.code))
     return _branch_row(branch)
 
 
@@ -216,12 +219,7 @@ def _team_row(team: Team):
 def deactivate_team(team_id: int):
     """Close a team without active members; administrators only."""
     team = db.get_or_404(Team, team_id)
-    try:
-        if services.deactivate_team(_actor(), team):
-            db.session.commit()
-            flash(_("Team %(name)s deactivated.", name=team.name), "success")
-    except InvalidInput as exc:
-        _refused(exc)
+    _switch(services.deactivate_team, team, _("Team %(name)s deactivated.", name=team.name))
     return _team_row(team)
 
 
@@ -230,12 +228,7 @@ def deactivate_team(team_id: int):
 def reactivate_team(team_id: int):
     """Reopen a team of an active branch; administrators only."""
     team = db.get_or_404(Team, team_id)
-    try:
-        if services.reactivate_team(_actor(), team):
-            db.session.commit()
-            flash(_("Team %(name)s reactivated.", name=team.name), "success")
-    except InvalidInput as exc:
-        _refused(exc)
+    _switch(services.reactivate_team, team, _("Team %(name)s reactivated.", name=team.name))
     return _team_row(team)
 
 
@@ -352,12 +345,7 @@ def edit_user(user_id: int):
 def deactivate_user(user_id: int):
     """Disable an account and end its sessions (never a delete); administrators only, not on themselves."""
     user = db.get_or_404(User, user_id)
-    try:
-        if services.deactivate_user(_actor(), user):
-            db.session.commit()
-            flash(_("%(name)s is deactivated and signed out everywhere.", name=user.display_name), "success")
-    except InvalidInput as exc:
-        _refused(exc)
+    _switch(services.deactivate_user, user, _("%(name)s is deactivated and signed out everywhere.", name=user.display_name))
     return _user_card(user)
 
 
@@ -366,12 +354,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     """Enable an account again; administrators only."""
     user = db.get_or_404(User, user_id)
-    try:
-        if services.reactivate_user(_actor(), user):
-            db.session.commit()
-            flash(_("%(name)s can sign in again.", name=user.display_name), "success")
-    except InvalidInput as exc:
-        _refused(exc)
+    _switch(services.reactivate_user, user, _("%(name)s can sign in again.", name=user.display_name))
     return _user_card(user)
 
 
