@@ -36,7 +36,7 @@ def sees_full_record(user: User, customer: Customer) -> bool:
         return True
     if user.role == "supervisor":
         return _same_branch(user, customer)
-    return user.role == "manager" and owns(user, customer)
+    return user.role == "manager" and owns(user, customer) and _same_branch(user, customer)
 
 
 def can_edit_customer(user: User, customer: Customer) -> bool:
