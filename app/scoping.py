@@ -46,3 +46,8 @@ def audit_events_visible_to(user: User) -> Select[tuple[AuditEvent]]:
 
 def staff_visible_to(user: User) -> Select[tuple[User]]:
     return select(User).where(branch_predicate(user, User.branch_id))
+
+
+def eligible_owners(user: User) -> Select[tuple[User]]:
+    """Active account managers the user may give customers to (the owner picker, create, reassign)."""
+    return staff_visible_to(user).where(User.role == "manager", User.active.is_(True))

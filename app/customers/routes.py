@@ -34,7 +34,13 @@ from app.customers.presenters import list_rows
 from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, Team, TierRule, User
-from app.scoping import MAX_ID, audit_events_visible_to, get_customer_or_404, staff_visible_to
+from app.scoping import (
+    MAX_ID,
+    audit_events_visible_to,
+    eligible_owners,
+    get_customer_or_404,
+    staff_visible_to,
+)
 from app.validation import classify_search_term, is_individual_business, parse_id_number
 
 SALES = ("manager", "supervisor")
@@ -48,8 +54,7 @@ def _current() -> User:
 def _branch_managers(user: User) -> list:
     """(id, display_name) of the active managers the user may pick as owners."""
     return db.session.execute(
-        staff_visible_to(user).with_only_columns(User.id, User.display_name)
-        .where(User.role == "manager", User.active.is_(True)).order_by(User.display_name)
+        eligible_owners(user).with_only_columns(User.id, User.display_name).order_by(User.display_name)
     ).all()
 
 

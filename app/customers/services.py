@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.privacy import encrypt_pfi, lookup_hash, mask, mask_numbers_in_text
-from app.scoping import customers_visible_to
+from app.scoping import customers_visible_to, eligible_owners
 from app.validation import IdNumber, classify_search_term
 
 COUNT_CAP = 10_000
@@ -169,8 +169,8 @@ def _resolve_owner(actor: User, owner_id: int | None) -> int:
     """Managers own what they create; supervisors may name an active manager of their branch."""
     if actor.role != "supervisor" or owner_id is None:
         return actor.id
-    owner = db.session.get(User, owner_id)
-    if owner is None or owner.branch_id != actor.branch_id or owner.role != "manager" or not owner.active:
+    owner = db.session.scalar(eligible_owners(actor).where(User.id == owner_id))
+    if owner is None:
         raise PolicyError("owner outside the branch")
     return owner.id
 
@@ -395,8 +395,8 @@ def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) 
     """Give one or many customers of the supervisor's branch to another manager of that branch."""
     if not policies.can_reassign(actor):
         raise PolicyError("cannot reassign")
-    owner = db.session.get(User, new_owner_id)
-    if owner is None or owner.branch_id != actor.branch_id or owner.role != "manager" or not owner.active:
+    owner = db.session.scalar(eligible_owners(actor).where(User.id == new_owner_id))
+    if owner is None:
         raise PolicyError("new owner outside the branch")
     customers = db.session.scalars(
         customers_visible_to(actor).where(Customer.id.in_(customer_ids[:500]))
