@@ -98,6 +98,9 @@ class Config:
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
 
+    # Reverse proxies in front of the app (ProxyFix): client IPs in the audit log and rate limits.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     CUSTOMERS_PER_PAGE = 50
     HSTS_MAX_AGE = 31536000
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
