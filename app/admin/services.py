@@ -118,6 +118,16 @@ def update_branch(actor: User, branch: Branch, *, code: str, name: str) -> dict[
     return changes
 
 
+
+def _set_active(actor: User, record: Branch | Team | User, active: bool, *, branch_id: int | None,
+                **details: Any) -> None:
+    """Switch a branch, team or account on or off and audit it as <kind>_deactivate / <kind>_reactivate."""
+    record.active = active
+    db.session.flush()
+    kind = record.__tablename__
+    audit.record(actor, f"{kind}_{'reactivate' if active else 'deactivate'}", subject_type=kind,
+                 subject_id=record.id, branch_id=branch_id, changes={"active": [not active, active]}, **details)
+
 def deactivate_branch(actor: User, branch: Branch) -> bool:
     """Close a branch that has no active staff left; False if it was already inactive."""
     if not branch.active:
@@ -126,10 +136,7 @@ def deactivate_branch(actor: User, branch: Branch) -> bool:
     if staff:
         raise InvalidInput({"active": _l(
             "The branch still has %(count)d active staff. Move or deactivate them first.", count=staff)})
-    branch.active = False
-    db.session.flush()
-    audit.record(actor, "branch_deactivate", subject_type="branch", subject_id=branch.id, branch_id=branch.id,
-                 changes={"active": [True, False]})
+    _set_active(actor, branch, False, branch_id=branch.id)
     return True
 
 
@@ -137,10 +144,7 @@ def reactivate_branch(actor: User, branch: Branch) -> bool:
     """Reopen a branch; False if it was already active."""
     if branch.active:
         return False
-    branch.active = True
-    db.session.flush()
-    audit.record(actor, "branch_reactivate", subject_type="branch", subject_id=branch.id, branch_id=branch.id,
-                 changes={"active": [False, True]})
+    _set_active(actor, branch, True, branch_id=branch.id)
     return True
 
 
@@ -210,10 +214,7 @@ def deactivate_team(actor: User, team: Team) -> bool:
     if members:
         raise InvalidInput({"active": _l(
             "The team still has %(count)d active members. Move or deactivate them first.", count=members)})
-    team.active = False
-    db.session.flush()
-    audit.record(actor, "team_deactivate", subject_type="team", subject_id=team.id, branch_id=team.branch_id,
-                 changes={"active": [True, False]})
+    _set_active(actor, team, False, branch_id=team.branch_id)
     return True
 
 
@@ -223,10 +224,7 @@ def reactivate_team(actor: User, team: Team) -> bool:
         return False
     if not team.branch.active:
         raise InvalidInput({"active": _l("This branch is deactivated. Reactivate it first.")})
-    team.active = True
-    db.session.flush()
-    audit.record(actor, "team_reactivate", subject_type="team", subject_id=team.id, branch_id=team.branch_id,
-                 changes={"active": [False, True]})
+    _set_active(actor, team, True, branch_id=team.branch_id)
     return True
 
 
@@ -390,12 +388,10 @@ def deactivate_user(actor: User, user: User) -> bool:
         raise InvalidInput({"active": _l("You cannot deactivate yourself.")})
     if not user.active:
         return False
-    user.active = False
-    db.session.flush()
+    user.active = False  # first: leadership and sessions follow from it, then the deactivation is audited
     ended = revoke_all_sessions(user)
     _drop_leadership(actor, user)
-    audit.record(actor, "user_deactivate", subject_type="user", subject_id=user.id, branch_id=user.branch_id,
-                 changes={"active": [True, False]}, sessions_ended=ended)
+    _set_active(actor, user, False, branch_id=user.branch_id, sessions_ended=ended)
     return True
 
 
@@ -405,10 +401,7 @@ def reactivate_user(actor: User, user: User) -> bool:
         return False
     if user.branch is not None and not user.branch.active:
         raise InvalidInput({"active": _l("This branch is deactivated. Reactivate it first.")})
-    user.active = True
-    db.session.flush()
-    audit.record(actor, "user_reactivate", subject_type="user", subject_id=user.id, branch_id=user.branch_id,
-                 changes={"active": [False, True]})
+    _set_active(actor, user, True, branch_id=user.branch_id)
     return True
 
 
