@@ -68,8 +68,12 @@ class Config:
     SESSION_COOKIE_PATH = "/"
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
+    # The cookie is a browser-session cookie (never `permanent`): the server ends idle and old sessions
+    # itself, and a cookie with an expiry would have to be re-signed and re-sent on every response.
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
     FRESH_LOGIN_MINUTES = 15
+    # How long a worker keeps a branch's manager and team pickers for list pages (app/pickers.py).
+    PICKER_CACHE_SECONDS = float(os.environ.get("PICKER_CACHE_SECONDS", "30"))
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own idle/absolute limits bound the token (security.md D3)
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024

@@ -11,7 +11,7 @@ from stdnum.cn import ric, uscc
 
 from app.customers.services import search_key
 from app.models import ActivityKind, Outcome, Source, Status
-from app.privacy import encrypt_pfi, lookup_hash
+from app.privacy import encrypt_pfi, lookup_hash, mask
 
 # Region codes python-stdnum knows (it refuses unknown ones).
 REGIONS = ["110105", "110108", "310104", "440305", "330106", "320102", "420106", "610113", "370202", "350203"]
@@ -84,6 +84,7 @@ def customer_rows(*, branch_id: int, owner_ids: list[int], creator_id: int, coun
             "mobile_enc": encrypt("mobile", mobile),
             "mobile_hash": blind("mobile", mobile),
             "mobile_last4": mobile[-4:],
+            "mobile_masked": mask("mobile", mobile),
             "id_number_enc": None, "id_number_hash": None, "gender": None, "birthday": None,
             "occupation": None, "income_band": None, "asset_band": None,
             "uscc": None, "industry": None, "contact_name": None, "turnover_band": None,

@@ -1,8 +1,8 @@
-"""Code → label dicts for templates and presenters, translated once per request."""
+"""Code → label dicts for templates and presenters, translated once per language per process."""
 
 from __future__ import annotations
 
-from flask import g
+from flask_babel import get_locale
 
 from app import models
 
@@ -22,18 +22,25 @@ LABEL_SETS = {
 
 
 class Labels:
-    """Code → label dicts, translated once per request: a lazy string pays a gettext call each time
-    it is printed, and a 50-row table prints hundreds of them."""
+    """Code → label dicts, translated once per language: a lazy string pays a gettext call each time
+    it is printed, and a 50-row table prints hundreds of them. The catalogues are fixed while the
+    process runs, so each language's dicts are built on first use and kept."""
+
+    def __init__(self) -> None:
+        self._translated: dict[tuple[str, str], dict[str, str]] = {}
 
     def __getattr__(self, name: str) -> dict[str, str]:
-        cache = g.setdefault("_translated_labels", {})
-        if name not in cache:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        key = (str(get_locale()), name)
+        labels = self._translated.get(key)
+        if labels is None:
             try:
                 source = LABEL_SETS[name]
             except KeyError:
                 raise AttributeError(name) from None
-            cache[name] = {str(code): str(label) for code, label in source.items()}
-        return cache[name]
+            labels = self._translated[key] = {str(code): str(label) for code, label in source.items()}
+        return labels
 
 
 LABELS = Labels()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.models import Customer, User
 
 
@@ -30,13 +32,24 @@ def owns(user: User, customer: Customer) -> bool:
     return customer.owner_id == user.id
 
 
+def full_record_rule(user: User) -> Callable[[int, int], bool]:
+    """sees_full_record as a test of (owner_id, branch_id), decided about the user once: a list
+    page asks it for every row."""
+    role, user_id, branch_id = user.role, user.id, user.branch_id
+    if role == "admin":
+        return lambda owner_id, customer_branch_id: True
+    if branch_id is None:
+        return lambda owner_id, customer_branch_id: False
+    if role == "supervisor":
+        return lambda owner_id, customer_branch_id: customer_branch_id == branch_id
+    if role == "manager":
+        return lambda owner_id, customer_branch_id: owner_id == user_id and customer_branch_id == branch_id
+    return lambda owner_id, customer_branch_id: False
+
+
 def sees_full_record(user: User, customer: Customer) -> bool:
     """Owner, supervisor and admin see names and details; other managers see a masked record."""
-    if user.role == "admin":
-        return True
-    if user.role == "supervisor":
-        return _same_branch(user, customer)
-    return user.role == "manager" and owns(user, customer) and _same_branch(user, customer)
+    return full_record_rule(user)(customer.owner_id, customer.branch_id)
 
 
 def can_edit_customer(user: User, customer: Customer) -> bool:

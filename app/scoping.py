@@ -11,6 +11,16 @@ from app.models import AuditEvent, Customer, User
 MAX_ID = 2**31 - 1  # integer primary keys
 
 
+def branch_scope(user: User) -> tuple[str, int | None]:
+    """("all", None) for admin, ("branch", id) for staff of a branch, ("none", None) for anyone else;
+    for prebuilt statements that bind the branch as a value (see branch_predicate for built ones)."""
+    if user.role == "admin":
+        return "all", None
+    if user.branch_id is None:
+        return "none", None
+    return "branch", user.branch_id
+
+
 def branch_predicate(user: User, column):
     """Admin sees every branch; everyone else only their own (no branch: nothing)."""
     if user.role == "admin":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_login import current_user
 
 
 def init_app(app: Flask) -> None:
@@ -28,9 +27,9 @@ def init_app(app: Flask) -> None:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["X-Frame-Options"] = "DENY"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        # Pages may hold customer data: never let a browser or proxy keep them.
-        signed_in = current_user and current_user.is_authenticated
-        if request.endpoint != "static" and (signed_in or response.mimetype == "text/html"):
+        # Any dynamic answer may hold customer data: never let a browser or proxy keep it. (Deciding by
+        # "signed in?" here would load the session for every static file and health check.)
+        if request.endpoint != "static":
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response

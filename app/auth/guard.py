@@ -26,9 +26,9 @@ def view_access(endpoint: str):
 
 @login_manager.request_loader
 def _load_user_from_session(_request):
-    row = load_session(session.get("sid"))
-    g.user_session = row
-    return row.user if row is not None else None
+    loaded = load_session(session.get("sid"))
+    g.user_session, user = loaded if loaded is not None else (None, None)
+    return user
 
 
 def safe_next(target: str | None) -> str | None:

@@ -56,7 +56,6 @@ def login():
         else:
             session.clear()  # a new session id on sign-in (session fixation)
             session["sid"] = start_session(result.user, ip=request.remote_addr, user_agent=request.user_agent.string)
-            session.permanent = True
             db.session.commit()
             target = safe_next(request.args.get("next")) or home_url_for(result.user)
             if result.user.must_change_password:
@@ -117,7 +116,6 @@ def change_password():
                 user.must_change_password = False
                 session.clear()
                 session["sid"] = start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
-                session.permanent = True
                 db.session.commit()
                 flash(_("Your password has been changed. Other sessions have been signed out."), "success")
                 return redirect(home_url_for(user), 303)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from app import audit, policies
+from app import audit, pickers, policies
 from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
@@ -33,7 +33,7 @@ from app.customers.forms import (
 from app.customers.presenters import list_rows
 from app.extensions import db, limiter
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
-from app.models import AuditEvent, Customer, Team, TierRule, User
+from app.models import AuditEvent, Customer, TierRule, User
 from app.scoping import (
     MAX_ID,
     audit_events_visible_to,
@@ -109,10 +109,8 @@ def _list_context(filters: svc.CustomerFilters) -> dict:
     can_reassign = policies.can_reassign(user)
     full_page = not is_htmx_request()
     # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
-    owners = _branch_managers(user) if full_page or can_reassign else []
-    teams = db.session.execute(
-        select(Team.id, Team.name).where(Team.branch_id == user.branch_id, Team.active.is_(True)).order_by(Team.name)
-    ).all() if full_page and user.branch_id is not None else []
+    owners = pickers.managers(user) if full_page or can_reassign else ()
+    teams = pickers.teams(user) if full_page else ()
     return {
         "result": result,
         "rows": list_rows(user, result.rows),

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app import audit, clock, policies
+from app.customers import listing
 from app.extensions import db
 from app.models import (
     ASSET_BAND_RANK,
@@ -146,6 +147,7 @@ def _set_personal_numbers(customer: Customer, data: CustomerData) -> None:
     customer.mobile_enc = encrypt_pfi("mobile", data.mobile)
     customer.mobile_hash = lookup_hash("mobile", data.mobile)
     customer.mobile_last4 = data.mobile[-4:] if data.mobile else None
+    customer.mobile_masked = mask("mobile", data.mobile) if data.mobile else None
     number = data.id_number.number if data.id_number else None
     customer.id_number_enc = encrypt_pfi("id_number", number)
     customer.id_number_hash = lookup_hash("id_number", number)
@@ -438,18 +440,7 @@ def record_view(actor: User | audit.ActorSnapshot, customer_id: int, branch_id: 
 # ---------------------------------------------------------------- search
 
 
-# What a list row shows (and what policies ask of it), read as plain rows: building 50 ORM objects
-# with identity-map bookkeeping cost more than the query itself.
-LIST_COLUMNS = (Customer.id, Customer.kind, Customer.branch_id, Customer.owner_id, Customer.name,
-                Customer.mobile_enc, Customer.tier, Customer.status, Customer.source, Customer.updated_at,
-                User.display_name.label("owner_name"))
-
-SORTS = {
-    "updated": (Customer.updated_at.desc(), Customer.id.desc()),
-    "created": (Customer.created_at.desc(), Customer.id.desc()),
-    "name": (Customer.name_search.asc(), Customer.id.asc()),
-    "tier": (Customer.tier.asc(), Customer.updated_at.desc(), Customer.id.desc()),
-}
+SORTS = listing.SORTS
 
 
 @dataclass
@@ -492,65 +483,43 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _apply_term(stmt: Select, term: str) -> tuple[Select, str, str | None]:
+def _term_value(term: str) -> tuple[str | None, str | None, str | None]:
+    """(term kind for the query, value to bind, error message) for a search box entry."""
     kind, value = classify_search_term(term)
-    if kind == "name" and not value:
-        return stmt, "none", None
-    if kind == "mobile":
-        return stmt.where(Customer.mobile_hash == lookup_hash("mobile", value)), kind, None
-    if kind == "id_number":
-        return stmt.where(Customer.id_number_hash == lookup_hash("id_number", value)), kind, None
-    if kind == "uscc":
-        return stmt.where(Customer.uscc == value), kind, None
-    if kind == "last4":
-        return stmt.where(Customer.mobile_last4 == value), kind, None
+    if kind == "name":
+        return ("name", _escape_like(search_key(value)) + "%", None) if value else (None, None, None)
     if kind == "partial_number":
         message = _l("Search by the full mobile number, the full ID card number, or the last 4 digits of the mobile.")
-        return stmt.where(Customer.id.is_(None)), kind, str(message)
-    key = search_key(value)
-    return stmt.where(Customer.name_search.like(_escape_like(key) + "%", escape="\\")), "name", None
-
-
-def filtered_customers(actor: User, filters: CustomerFilters) -> tuple[Select, str, str | None]:
-    stmt = customers_visible_to(actor)
-    stmt, term_kind, error = _apply_term(stmt, filters.q)
-    if filters.tier:
-        stmt = stmt.where(Customer.tier == filters.tier)
-    if filters.status:
-        stmt = stmt.where(Customer.status == filters.status)
-    if filters.source:
-        stmt = stmt.where(Customer.source == filters.source)
-    if filters.owner_id:
-        stmt = stmt.where(Customer.owner_id == filters.owner_id)
-    if filters.team_id:
-        stmt = stmt.where(Customer.owner_id.in_(select(User.id).where(User.team_id == filters.team_id)))
-    return stmt, term_kind, error
-
-
-def capped_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """Count up to `cap` rows: an exact total over a whole table is the costliest part of a list page."""
-    limited = stmt.with_only_columns(Customer.id).order_by(None).limit(cap + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(limited)) or 0
-    return min(total, cap), total > cap
+        return kind, None, str(message)
+    if kind in ("mobile", "id_number"):
+        return kind, lookup_hash(kind, value), None
+    return kind, value, None  # uscc, last4: stored as typed (normalised)
 
 
 def search_customers(actor: User, filters: CustomerFilters, *, per_page: int = 50) -> SearchResult:
     """One page of the customers the actor may see, filtered and sorted, with a (capped) total."""
-    stmt, term_kind, error = filtered_customers(actor, filters)
+    term_kind, term, error = _term_value(filters.q)
     if error:
         return SearchResult([], 0, False, 1, per_page, term_kind, error, filters)
-    total, capped = capped_count(stmt)
-    pages = max(1, -(-total // per_page))
-    page = min(max(filters.page, 1), pages)
-    order = SORTS.get(filters.sort, SORTS["updated"])
-    # Deferred join: find the page's ids from the index alone, then load just those rows
-    # (an OFFSET over full rows would read every skipped row from the table).
-    page_ids = stmt.with_only_columns(Customer.id).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    rows = db.session.execute(
-        select(*LIST_COLUMNS).join(User, User.id == Customer.owner_id)
-        .where(Customer.id.in_(page_ids)).order_by(*order)
-    ).all()
-    return SearchResult(list(rows), total, capped, page, per_page, term_kind, None, filters)
+    shape, values = listing.shape_and_values(
+        actor, term_kind=term_kind, term=term, tier=filters.tier, status=filters.status, source=filters.source,
+        owner_id=filters.owner_id, team_id=filters.team_id, sort=filters.sort)
+    values["cap"] = COUNT_CAP + 1
+    connection = db.session.connection()
+    page = min(max(filters.page, 1), -(-COUNT_CAP // per_page))  # pages beyond the capped total are not offered
+    rows = connection.execute(listing.page_statement(shape),
+                              {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    if rows:
+        found = rows[0].total
+    else:
+        found = 0 if page == 1 else connection.execute(listing.count_statement(shape), values).scalar_one()
+        last_page = max(1, -(-min(found, COUNT_CAP) // per_page))
+        if page > last_page:  # past the end (an old link, a shrunk result): show the last page
+            page = last_page
+            rows = connection.execute(listing.page_statement(shape),
+                                      {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    total, capped = min(found, COUNT_CAP), found > COUNT_CAP
+    return SearchResult(rows, total, capped, page, per_page, term_kind or "none", None, filters)
 
 
 # ---------------------------------------------------------------- timeline

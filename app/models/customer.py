@@ -176,6 +176,8 @@ class Customer(db.Model):
     mobile_enc: Mapped[str | None] = mapped_column(String(120))
     mobile_hash: Mapped[str | None] = mapped_column(String(64))
     mobile_last4: Mapped[str | None] = mapped_column(String(4))
+    # mask("mobile", ...) kept beside the ciphertext: what every list shows, without decrypting 50 values.
+    mobile_masked: Mapped[str | None] = mapped_column(String(16))
     id_number_enc: Mapped[str | None] = mapped_column(String(120))
     id_number_hash: Mapped[str | None] = mapped_column(String(64))
     gender: Mapped[str | None] = mapped_column(String(8))

@@ -34,7 +34,6 @@ def session_for(some_app: Flask, user: User):
     db.session.commit()
     with client.session_transaction() as sess:
         sess["sid"] = token
-        sess.permanent = True
     client._token_page = "/account/password"
     return client
 

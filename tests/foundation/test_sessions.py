@@ -164,7 +164,16 @@ def test_an_active_session_is_still_cut_after_twelve_hours(app, world, client_fo
 def test_configured_timeouts_match_the_bar(app):
     assert app.config["SESSION_IDLE_TIMEOUT"] == timedelta(minutes=30)
     assert app.config["SESSION_ABSOLUTE_TIMEOUT"] == timedelta(hours=12)
-    assert app.config["PERMANENT_SESSION_LIFETIME"] <= timedelta(minutes=30)
+
+
+def test_the_cookie_lives_for_the_browser_session_and_is_not_resent_on_every_page(app, world, anon):
+    response = login_with_form(anon, "manager", PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "Expires=" not in cookie and "Max-Age" not in cookie  # the server ends sessions, not the browser
+    assert anon.get("/my-day").status_code == 200  # the first page stores the CSRF secret in the cookie
+    page = anon.get("/my-day")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers  # nothing to re-sign: the session cookie did not change
 
 
 # C4 -------------------------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""The customer list query: one SQL statement per page, prebuilt once per filter shape.
+
+A list page used to run a capped count, a page-of-ids query and a row query, each built from scratch
+and executed through the ORM. The statement building, cache-key generation and ORM result handling
+cost several times the SQL itself, so the page is now one Core statement whose shape (which filters,
+which sort, whose scope) picks a statement built once per process; the filter values are bound
+parameters. The count rides along as an uncorrelated scalar subquery, which both SQLite and
+PostgreSQL evaluate once per statement.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
+
+from app.models import Customer, User
+from app.scoping import branch_scope
+
+CUSTOMER = Customer.__table__
+STAFF = User.__table__
+C = CUSTOMER.c
+
+# What a list row shows (and what policies ask of it), read as plain rows; presenters.list_rows unpacks
+# them in this order.
+ROW_COLUMNS = (C.id, C.kind, C.branch_id, C.owner_id, C.name, C.mobile_masked, C.tier, C.status, C.source,
+               C.updated_at, STAFF.c.display_name.label("owner_name"))
+
+SORTS = {
+    "updated": (C.updated_at.desc(), C.id.desc()),
+    "created": (C.created_at.desc(), C.id.desc()),
+    "name": (C.name_search.asc(), C.id.asc()),
+    "tier": (C.tier.asc(), C.updated_at.desc(), C.id.desc()),
+}
+
+# Term kinds (app.validation.classify_search_term) and the column each one matches.
+TERM_COLUMNS = {
+    "mobile": C.mobile_hash,
+    "id_number": C.id_number_hash,
+    "uscc": C.uscc,
+    "last4": C.mobile_last4,
+}
+
+
+class ListShape(NamedTuple):
+    """Everything that changes the SQL text of a list query (values are bound separately)."""
+
+    scope: str  # "all", "branch" or "none" (app.scoping.branch_scope)
+    term: str | None  # None, "name" or a key of TERM_COLUMNS
+    tier: bool
+    status: bool
+    source: bool
+    owner: bool
+    team: bool
+    sort: str
+
+
+def _where(shape: ListShape):
+    """The filter of a shape, with bound parameters named after the filters."""
+    if shape.scope == "all":
+        clauses = [true()]
+    elif shape.scope == "branch":
+        clauses = [C.branch_id == bindparam("branch_id")]
+    else:
+        clauses = [false()]
+    clauses.append(C.archived_at.is_(None))
+    if shape.term == "name":
+        clauses.append(C.name_search.like(bindparam("term"), escape="\\"))
+    elif shape.term is not None:
+        clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
+    for name in ("tier", "status", "source"):
+        if getattr(shape, name):
+            clauses.append(C[name] == bindparam(name))
+    if shape.owner:
+        clauses.append(C.owner_id == bindparam("owner_id"))
+    if shape.team:
+        clauses.append(C.owner_id.in_(select(STAFF.c.id).where(STAFF.c.team_id == bindparam("team_id"))))
+    return and_(*clauses)
+
+
+@lru_cache(maxsize=512)
+def page_statement(shape: ListShape):
+    """One page of rows, each carrying the capped total of all matches (`total`)."""
+    where = _where(shape)
+    order = SORTS[shape.sort]
+    capped = select(literal_column("1")).select_from(CUSTOMER).where(where).limit(bindparam("cap", type_=Integer))
+    total = select(func.count()).select_from(capped.subquery()).scalar_subquery()
+    # Deferred join: find the page's ids from the index alone, then read just those rows
+    # (an OFFSET over full rows would read every skipped row from the table).
+    page_ids = (select(C.id).where(where).order_by(*order)
+                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    return (
+        select(*ROW_COLUMNS, total.label("total"))
+        .join_from(CUSTOMER, STAFF, STAFF.c.id == C.owner_id)
+        .where(C.id.in_(page_ids))
+        .order_by(*order)
+    )
+
+
+@lru_cache(maxsize=512)
+def count_statement(shape: ListShape):
+    """The capped total alone (for a page number past the end)."""
+    capped = select(literal_column("1")).select_from(CUSTOMER).where(_where(shape)) \
+        .limit(bindparam("cap", type_=Integer))
+    return select(func.count()).select_from(capped.subquery())
+
+
+def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, tier: str, status: str,
+                     source: str, owner_id: int | None, team_id: int | None, sort: str) -> tuple[ListShape, dict]:
+    """The shape of the actor's list query and the values to bind into it."""
+    scope, branch_id = branch_scope(actor)
+    shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
+                      sort if sort in SORTS else "updated")
+    values = {"branch_id": branch_id, "term": term, "tier": tier, "status": status, "source": source,
+              "owner_id": owner_id, "team_id": team_id}
+    return shape, {k: v for k, v in values.items() if v not in (None, "")}
