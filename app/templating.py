@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Flask, g, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app import clock, policies
 from app.labels import LABELS
@@ -35,14 +37,34 @@ NAVIGATION = [
 ]
 
 
-def nav_items(app: Flask) -> list[NavItem]:
+# Menus and asset URLs are the same for every request of a role and language (and mount point):
+# built once per process instead of a url_for and a translation per item on every page.
+_menus: dict[tuple, tuple[NavItem, ...]] = {}
+_fixed_urls: dict[tuple, str] = {}
+
+
+def nav_items(app: Flask) -> tuple[NavItem, ...]:
     if not current_user.is_authenticated:
-        return []
-    items = []
-    for roles, endpoint, label in NAVIGATION:
-        if current_user.role in roles and endpoint in app.view_functions:
-            items.append(NavItem(str(label), url_for(endpoint), endpoint.rsplit(".", 1)[0] + "."))
-    return items
+        return ()
+    role = current_user.role
+    key = (request.script_root, role, str(get_locale()))
+    menu = _menus.get(key)
+    if menu is None:
+        menu = _menus[key] = tuple(
+            NavItem(str(label), url_for(endpoint), endpoint.rsplit(".", 1)[0] + ".")
+            for roles, endpoint, label in NAVIGATION if role in roles and endpoint in app.view_functions
+        )
+    return menu
+
+
+def fixed_url(endpoint: str, filename: str | None = None) -> str:
+    """url_for for a URL that never changes while the app runs (an endpoint without arguments, or a
+    static file), remembered per mount point."""
+    key = (request.script_root, endpoint, filename)
+    url = _fixed_urls.get(key)
+    if url is None:
+        url = _fixed_urls[key] = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+    return url
 
 
 def request_translations():
@@ -51,6 +73,34 @@ def request_translations():
     if translations is None:
         translations = g._translations = get_translations()
     return translations
+
+
+# Each language's template strings, translated and marked safe once per process.
+_template_strings: dict[str, dict[str, Markup]] = {}
+
+
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    """_() and {% trans %} in templates, as jinja2.ext's newstyle gettext does it (the translation is
+    trusted markup, the variables are escaped into it), with a language's strings looked up once: the
+    extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout."""
+    if not context.eval_ctx.autoescape:
+        return request_translations().ugettext(string) % variables
+    language = g.get("_language")
+    if language is None:
+        language = g._language = str(get_locale())
+    strings = _template_strings.setdefault(language, {})
+    translated = strings.get(string)
+    if translated is None:
+        # Our own catalogue: trusted markup, exactly as jinja2.ext's newstyle gettext treats it.
+        translated = strings[string] = Markup(request_translations().ugettext(string))  # noqa: S704
+    if variables:
+        return translated % variables
+    key = "\0" + string  # the formatted form ("%%" → "%"): newstyle gettext always applies %
+    done = strings.get(key)
+    if done is None:
+        done = strings[key] = translated % {}
+    return done
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +113,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
     @app.template_filter("localtime")
     def localtime_filter(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -90,6 +141,7 @@ def init_app(app: Flask) -> None:
             "csp_nonce": g.get("csp_nonce", ""),
             "languages": app.config["LANGUAGES"],
             "nav_items": lambda: nav_items(app),
+            "fixed_url": fixed_url,
             "get_locale": get_locale,
             "labels": LABELS,
             "can": policies,

@@ -15,11 +15,12 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
 
-from app.models import Customer, User
+from app.models import Customer, CustomerTally, User
 from app.scoping import branch_scope
 
 CUSTOMER = Customer.__table__
 STAFF = User.__table__
+TALLY = CustomerTally.__table__
 C = CUSTOMER.c
 
 # What a list row shows (and what policies ask of it), read as plain rows; presenters.list_rows unpacks
@@ -55,6 +56,10 @@ class ListShape(NamedTuple):
     team: bool
     sort: str
 
+    @property
+    def unfiltered(self) -> bool:
+        return self.term is None and not (self.tier or self.status or self.source or self.owner or self.team)
+
 
 def _where(shape: ListShape):
     """The filter of a shape, with bound parameters named after the filters."""
@@ -79,13 +84,23 @@ def _where(shape: ListShape):
     return and_(*clauses)
 
 
+def _total(shape: ListShape, where):
+    """The number of matches as a scalar subquery: the kept tally when nothing is filtered (a branch
+    has tens of thousands of customers), else a count that stops after `cap` rows."""
+    if shape.unfiltered and shape.scope == "branch":
+        return select(TALLY.c.active).where(TALLY.c.branch_id == bindparam("branch_id")).scalar_subquery()
+    if shape.unfiltered and shape.scope == "all":
+        return select(func.coalesce(func.sum(TALLY.c.active), 0)).scalar_subquery()
+    capped = select(literal_column("1")).select_from(CUSTOMER).where(where).limit(bindparam("cap", type_=Integer))
+    return select(func.count()).select_from(capped.subquery()).scalar_subquery()
+
+
 @lru_cache(maxsize=512)
 def page_statement(shape: ListShape):
-    """One page of rows, each carrying the capped total of all matches (`total`)."""
+    """One page of rows, each carrying the (capped) total of all matches (`total`)."""
     where = _where(shape)
     order = SORTS[shape.sort]
-    capped = select(literal_column("1")).select_from(CUSTOMER).where(where).limit(bindparam("cap", type_=Integer))
-    total = select(func.count()).select_from(capped.subquery()).scalar_subquery()
+    total = _total(shape, where)
     # Deferred join: find the page's ids from the index alone, then read just those rows
     # (an OFFSET over full rows would read every skipped row from the table).
     page_ids = (select(C.id).where(where).order_by(*order)
@@ -100,10 +115,8 @@ def page_statement(shape: ListShape):
 
 @lru_cache(maxsize=512)
 def count_statement(shape: ListShape):
-    """The capped total alone (for a page number past the end)."""
-    capped = select(literal_column("1")).select_from(CUSTOMER).where(_where(shape)) \
-        .limit(bindparam("cap", type_=Integer))
-    return select(func.count()).select_from(capped.subquery())
+    """The total alone (for a page number past the end)."""
+    return select(_total(shape, _where(shape)))
 
 
 def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, tier: str, status: str,

@@ -111,13 +111,16 @@ def _list_context(filters: svc.CustomerFilters) -> dict:
     # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
     owners = pickers.managers(user) if full_page or can_reassign else ()
     teams = pickers.teams(user) if full_page else ()
+    page = result.page
     return {
         "result": result,
         "rows": list_rows(user, result.rows),
         "filters": filters,
         "owners": owners,
         "teams": teams,
-        "url_params": _url_params,
+        # The pager's links (for no-JS use and "open in new tab"); htmx posts the filter form with the page.
+        "prev_url": url_for("customers.index", **_url_params(filters, page=page - 1)) if result.has_prev else "",
+        "next_url": url_for("customers.index", **_url_params(filters, page=page + 1)) if result.has_next else "",
         "reassign_form": ReassignForm() if can_reassign else None,
     }
 

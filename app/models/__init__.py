@@ -25,6 +25,7 @@ from app.models.customer import (
     TierRule,
 )
 from app.models.org import ROLE_LABELS, SPECIALTY_LABELS, Branch, Role, Specialty, Team, User
+from app.models.tally import CustomerTally
 
 __all__ = [
     "ACTIVITY_LABELS",
@@ -41,6 +42,7 @@ __all__ = [
     "ActivityKind",
     "Customer",
     "CustomerKind",
+    "CustomerTally",
     "Outcome",
     "Source",
     "Status",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 import flask_migrate
@@ -14,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from app.extensions import db
+from app.privacy import encrypt_pfi
 from tests.foundation.helpers import service_unavailable
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
@@ -54,10 +56,48 @@ def table_names() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names())
 
 
+def seed_before_read_models() -> None:
+    """Two branches with customers, written as the schema of revision 0002 allows."""
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    t = sa.table
+    with db.engine.begin() as connection:
+        connection.execute(t("branch", sa.column("id"), sa.column("code"), sa.column("name"), sa.column("created_at"))
+                           .insert(), [{"id": i, "code": f"B{i}", "name": f"支行{i}", "created_at": now} for i in (1, 2)])
+        connection.execute(t("user", *(sa.column(c) for c in ("id", "username", "display_name", "employee_no", "role",
+                                                              "branch_id", "password_hash", "created_at"))).insert(),
+                           [{"id": 1, "username": "m", "display_name": "经理", "employee_no": "E1", "role": "manager",
+                             "branch_id": 1, "password_hash": "x", "created_at": now}])
+        columns = ("id", "kind", "branch_id", "owner_id", "name", "name_search", "mobile_enc", "source", "status",
+                   "tier", "created_at", "updated_at", "version", "archived_at")
+        rows = [(1, 1, "13812345678", None), (2, 1, "13900001111", None), (3, 1, None, now), (4, 2, "13700002222", None)]
+        connection.execute(t("customer", *(sa.column(c) for c in columns)).insert(), [
+            {"id": cid, "kind": "individual", "branch_id": branch, "owner_id": 1, "name": "张三", "name_search": "张三",
+             "mobile_enc": encrypt_pfi("mobile", mobile), "source": "walk_in", "status": "prospect", "tier": "C",
+             "created_at": now, "updated_at": now, "version": 1, "archived_at": archived}
+            for cid, branch, mobile, archived in rows])
+
+
+def check_read_models() -> None:
+    with db.engine.connect() as connection:
+        masked = dict(connection.execute(sa.text("SELECT id, mobile_masked FROM customer")).all())
+        tally = dict(connection.execute(sa.text("SELECT branch_id, active FROM customer_tally")).all())
+    assert masked == {1: "138****5678", 2: "139****1111", 3: None, 4: "137****2222"}
+    assert tally == {1: 2, 2: 1}  # the archived customer is not counted
+    with db.engine.begin() as connection:  # the triggers are live after the upgrade
+        connection.execute(sa.text("UPDATE customer SET archived_at = NULL WHERE id = 3"))
+        assert connection.execute(sa.text("SELECT active FROM customer_tally WHERE branch_id = 1")).scalar() == 3
+        connection.execute(sa.text("DELETE FROM customer"))
+        assert connection.execute(sa.text("SELECT sum(active) FROM customer_tally")).scalar() == 0
+
+
 def round_trip() -> None:
-    """Upgrade an empty database to head, compare with the models, downgrade to base."""
+    """Upgrade an empty database to head (with data written before the list read models, which the
+    upgrade fills in), compare with the models, downgrade to base."""
     assert table_names() == set(), "the database must start empty"
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="0002")
+    seed_before_read_models()
     flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+    check_read_models()
     assert table_names() >= {t.name for t in db.metadata.sorted_tables} | {"alembic_version"}
     drift = schema_drift()
     assert drift == [], "models and migrations differ (run `flask db migrate`):\n" + "\n".join(map(repr, drift))
