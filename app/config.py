@@ -75,6 +75,7 @@ class Config:
     # How long a worker keeps a branch's manager and team pickers for list pages (app/pickers.py).
     PICKER_CACHE_SECONDS = float(os.environ.get("PICKER_CACHE_SECONDS", "30"))
 
+    WTF_I18N_ENABLED = False  # app.forms.Form supplies WTForms' messages, loaded once per language
     WTF_CSRF_TIME_LIMIT = None  # the session's own idle/absolute limits bound the token (security.md D3)
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.forms import Form
 from app.models import ROLE_LABELS, SPECIALTY_LABELS
 
 LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]
@@ -37,7 +37,7 @@ def required(message):
     return DataRequired(message=message)
 
 
-class BranchForm(FlaskForm):
+class BranchForm(Form):
     code = StringField(
         _l("Branch code"),
         filters=[strip],
@@ -50,12 +50,12 @@ class BranchForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip], validators=[required(_l("Enter the branch name.")), too_long(80)])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[required(_l("Enter the team name.")), too_long(80)])
     leader_id = SelectField(_l("Leader"), coerce=optional_int, choices=[], invalid_choice_message=INVALID_CHOICE)
 
 
-class _UserFields(FlaskForm):
+class _UserFields(Form):
     display_name = StringField(
         _l("Display name"), filters=[strip], validators=[required(_l("Enter the name staff know them by.")), too_long(60)]
     )
@@ -104,11 +104,11 @@ class EditUserForm(_UserFields):
     active = BooleanField(_l("Active (may sign in)"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs the CSRF token (reset password)."""
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     """The GET filter of the staff list: read from the query string, no CSRF."""
 
     class Meta:

@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -22,6 +21,7 @@ from app.admin.forms import (
 from app.admin.services import InvalidInput
 from app.auth.decorators import fresh_login_required, roles_required
 from app.extensions import db
+from app.forms import Form
 from app.htmx import is_htmx_request, redirect_or_hx, render
 from app.models import ROLE_LABELS, Branch, Team, User
 
@@ -32,7 +32,7 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-def _refused(exc: InvalidInput, form: FlaskForm | None = None) -> None:
+def _refused(exc: InvalidInput, form: Form | None = None) -> None:
     """Undo the attempt and show each message next to its field (or as a flash if it has none)."""
     db.session.rollback()
     for name, message in exc.errors.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.forms import Form
 from app.models import (
     ACTIVITY_LABELS,
     ASSET_BANDS,
@@ -40,7 +40,7 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     """Create or edit a customer. On edit, empty number fields keep the stored value."""
 
     kind = SelectField(_l("Type"), choices=_choices(KIND_LABELS), default="individual")
@@ -123,34 +123,34 @@ class CustomerForm(FlaskForm):
             )
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     kind = SelectField(_l("Contact"), choices=_choices(ACTIVITY_LABELS), default="call")
     outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, "—"), default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class TierForm(FlaskForm):
+class TierForm(Form):
     tier = SelectField(_l("Tier"), choices=options((t.value, t.value) for t in Tier))
     reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
                                                    Length(max=300)])
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     which = HiddenField(validators=[InputRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason for viewing.")),
                                                    Length(min=2, max=300)])
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
                                                    Length(max=300)])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     owner_id = SelectField(_l("New owner"), coerce=int, choices=[], validate_choice=True)
 
 
-class TierRuleForm(FlaskForm):
+class TierRuleForm(Form):
     tier = SelectField(_l("Tier"), choices=options([("A", "A"), ("B", "B")]))
     metric = SelectField(_l("Measure"), choices=options([("assets", _l("Asset band at least")),
                                                          ("loan_need", _l("Loan need at least (10k yuan)")),

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +31,7 @@ from app.customers.forms import (
 )
 from app.customers.presenters import list_rows
 from app.extensions import db, limiter
+from app.forms import Form
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, TierRule, User
 from app.scoping import (
@@ -620,7 +620,7 @@ def tier_rules():
 def toggle_tier_rule(rule_id: int):
     """Switch a tier rule off or on (rules are kept, never deleted)."""
     rule = db.get_or_404(TierRule, rule_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     svc.toggle_tier_rule(_current(), rule)
     db.session.commit()

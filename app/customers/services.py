@@ -5,11 +5,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, bindparam, or_, select
 
 from app import audit, clock, policies
 from app.customers import listing
@@ -433,7 +433,7 @@ def reveal_value(actor: User, customer: Customer, field_name: str, reason: str) 
 
 def record_view(actor: User | audit.ActorSnapshot, customer_id: int, branch_id: int) -> None:
     """Audit one view of a customer page (security.md G1)."""
-    audit.record(actor, "customer_view", subject_type="customer", subject_id=customer_id,
+    audit.record_now(actor, "customer_view", subject_type="customer", subject_id=customer_id,
                  customer_id=customer_id, branch_id=branch_id)
 
 
@@ -528,33 +528,49 @@ TIMELINE_ACTIONS = ("customer_create", "customer_update", "customer_archive", "c
                     "customer_reassign")
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineEntry:
     at: datetime
     kind: str  # activity | tier | audit
-    actor: User | None
-    item: Any
+    actor_name: str | None  # None: the system
+    item: Any  # a row of the kind's TIMELINE_SOURCES columns
+
+
+_STAFF = User.__table__
+# What each kind of entry shows: (table, its columns, the actor's column, the extra condition).
+TIMELINE_SOURCES = {
+    "activity": (Activity.__table__, ("at", "kind", "outcome", "note"), "user_id", None),
+    "tier": (TierChange.__table__, ("at", "from_tier", "to_tier", "reason"), "user_id", None),
+    "audit": (AuditEvent.__table__, ("at", "action", "details"), "actor_id",
+              lambda t: t.c.action.in_(TIMELINE_ACTIONS)),
+}
+
+
+@lru_cache(maxsize=8)
+def _timeline_statement(kind: str, older: bool):
+    """The newest entries of one kind for a customer (bound: customer_id, before, limit), as plain rows:
+    built once, and no ORM objects for what is only printed."""
+    table, columns, actor_column, extra = TIMELINE_SOURCES[kind]
+    stmt = (select(*(table.c[name] for name in columns), _STAFF.c.display_name.label("actor_name"))
+            .select_from(table.outerjoin(_STAFF, _STAFF.c.id == table.c[actor_column]))
+            .where(table.c.customer_id == bindparam("customer_id"))
+            .order_by(table.c.at.desc()).limit(bindparam("limit", type_=Integer)))
+    if extra is not None:
+        stmt = stmt.where(extra(table))
+    if older:
+        stmt = stmt.where(table.c.at < bindparam("before", type_=table.c.at.type))
+    return stmt
 
 
 def customer_timeline(customer: Customer, *, before: datetime | None = None,
                       limit: int = 30) -> tuple[list[TimelineEntry], bool]:
     """The newest `limit` things that happened to a customer before `before`: three queries, any length."""
-    def newest(stmt, column):
-        if before is not None:
-            stmt = stmt.where(column < before)
-        return db.session.scalars(stmt.order_by(column.desc()).limit(limit + 1)).all()
-
-    activities = newest(select(Activity).options(joinedload(Activity.user))
-                        .where(Activity.customer_id == customer.id), Activity.at)
-    tiers = newest(select(TierChange).options(joinedload(TierChange.user))
-                   .where(TierChange.customer_id == customer.id), TierChange.at)
-    events = newest(select(AuditEvent).options(joinedload(AuditEvent.actor))
-                    .where(AuditEvent.customer_id == customer.id, AuditEvent.action.in_(TIMELINE_ACTIONS)),
-                    AuditEvent.at)
-    entries = (
-        [TimelineEntry(a.at, "activity", a.user, a) for a in activities]
-        + [TimelineEntry(t.at, "tier", t.user, t) for t in tiers]
-        + [TimelineEntry(e.at, "audit", e.actor, e) for e in events]
-    )
+    connection = db.session.connection()
+    values = {"customer_id": customer.id, "limit": limit + 1, "before": before}
+    entries = [
+        TimelineEntry(row.at, kind, row.actor_name, row)
+        for kind in TIMELINE_SOURCES
+        for row in connection.execute(_timeline_statement(kind, before is not None), values)
+    ]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit], len(entries) > limit
