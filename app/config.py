@@ -72,8 +72,8 @@ class Config:
     # itself, and a cookie with an expiry would have to be re-signed and re-sent on every response.
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
     FRESH_LOGIN_MINUTES = 15
-    # How long a worker keeps a branch's manager and team pickers for list pages (app/pickers.py).
-    PICKER_CACHE_SECONDS = float(os.environ.get("PICKER_CACHE_SECONDS", "30"))
+    # How long a worker keeps a branch's manager and team refdata for list pages (app/refdata.py).
+    REFDATA_CACHE_SECONDS = float(os.environ.get("REFDATA_CACHE_SECONDS", "30"))
 
     WTF_I18N_ENABLED = False  # app.forms.Form supplies WTForms' messages, loaded once per language
     WTF_CSRF_TIME_LIMIT = None  # the session's own idle/absolute limits bound the token (security.md D3)

@@ -13,7 +13,7 @@ from flask import g, has_app_context, request
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from app import clock, create_app, pickers
+from app import clock, create_app, refdata
 from app.auth.passwords import hash_password
 from app.auth.services import start_session
 from app.config import TestConfig
@@ -105,7 +105,7 @@ def app():
 def _clean_state(app):
     """Each test starts with empty tables, reset rate limits, a real clock and no PFI leaks."""
     limiter.reset()
-    pickers.forget()  # rows are deleted with plain SQL below, which the cache cannot see
+    refdata.forget()  # rows are deleted with plain SQL below, which the cache cannot see
     app.config["PFI_VIOLATIONS"].clear()
     yield
     clock.freeze(None)

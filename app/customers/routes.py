@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from app import audit, pickers, policies
+from app import audit, policies, refdata
 from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
@@ -109,8 +109,8 @@ def _list_context(filters: svc.CustomerFilters) -> dict:
     can_reassign = policies.can_reassign(user)
     full_page = not is_htmx_request()
     # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
-    owners = pickers.managers(user) if full_page or can_reassign else ()
-    teams = pickers.teams(user) if full_page else ()
+    owners = refdata.managers(user) if full_page or can_reassign else ()
+    teams = refdata.teams(user) if full_page else ()
     page = result.page
     return {
         "result": result,
@@ -390,19 +390,21 @@ def edit(customer_id: int):
 
 def _page_context(user: User, customer: Customer) -> dict:
     entries, has_more = svc.customer_timeline(customer)
-    rules = svc.load_tier_rules()
-    tier_form = TierForm()
-    tier_form.tier.data = customer.tier
+    tier_form = None
+    if policies.can_set_tier(user, customer):
+        tier_form = TierForm()
+        tier_form.tier.data = customer.tier
+    # Only the forms the user may use are built (the template shows no others).
     return {
         "customer": customer,
         "full": policies.sees_full_record(user, customer),
         "entries": entries,
         "has_more": has_more,
-        "activity_form": ActivityForm(),
+        "activity_form": ActivityForm() if policies.can_log_activity(user, customer) else None,
         "tier_form": tier_form,
-        "suggested_tier": svc.suggest_tier(customer, rules),
-        "reveal_form": RevealForm(),
-        "archive_form": ArchiveForm(),
+        "suggested_tier": svc.suggest_tier(customer, refdata.tier_rules()),
+        "reveal_form": RevealForm() if policies.can_reveal(user, customer) else None,
+        "archive_form": ArchiveForm() if policies.can_archive(user, customer) else None,
         "can": policies,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -11,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, or_, select
 
-from app import audit, clock, policies
+from app import audit, clock, policies, refdata
 from app.customers import listing
 from app.extensions import db
 from app.models import (
@@ -312,7 +313,7 @@ def customer_metrics(customer: Customer) -> dict[str, int]:
     }
 
 
-def suggest_tier(customer: Customer, rules: list[TierRule]) -> str:
+def suggest_tier(customer: Customer, rules: Iterable[TierRule] | Iterable[refdata.Rule]) -> str:
     """A if any A rule holds, else B if any B rule holds, else C."""
     metrics = customer_metrics(customer)
     for tier in (Tier.A, Tier.B):

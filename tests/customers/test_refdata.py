@@ -1,11 +1,12 @@
-"""The list's manager and team pickers are kept per process (app/pickers.py), but never show a stale
-list after a change made in this process, and expire on their own for changes made elsewhere."""
+"""Reference data (the list's manager and team pickers, the tier rules) is kept per process
+(app/refdata.py), but never stale after a change made in this process, and it expires on its own for
+changes made elsewhere."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
-from app import pickers
+from app import refdata
 from app.extensions import db
 from app.models import User
 from tests.customers.helpers import body
@@ -35,16 +36,29 @@ def test_changes_made_elsewhere_show_when_the_copy_expires(app, world, superviso
     db.session.execute(update(User).where(User.id == world.colleague.id).values(display_name="改名的经理"))
     db.session.commit()
     assert "改名的经理" not in owner_options(supervisor_client)  # still this process's copy
-    saved = app.config["PICKER_CACHE_SECONDS"]
-    app.config["PICKER_CACHE_SECONDS"] = 0  # as if the copy's time were up
+    saved = app.config["REFDATA_CACHE_SECONDS"]
+    app.config["REFDATA_CACHE_SECONDS"] = 0  # as if the copy's time were up
     try:
         assert "改名的经理" in owner_options(supervisor_client)
     finally:
-        app.config["PICKER_CACHE_SECONDS"] = saved
+        app.config["REFDATA_CACHE_SECONDS"] = saved
 
 
 def test_pickers_are_scoped_to_the_branch(world, supervisor_client):
     options = owner_options(supervisor_client)
     assert world.other_manager.display_name not in options
-    assert pickers.managers(world.other_supervisor)  # the other branch has its own copy
-    assert all(c.id != world.manager.id for c in pickers.managers(world.other_supervisor))
+    assert refdata.managers(world.other_supervisor)  # the other branch has its own copy
+    assert all(c.id != world.manager.id for c in refdata.managers(world.other_supervisor))
+
+
+def test_tier_rules_are_forgotten_when_a_rule_changes(world):
+    from app.customers import services as svc
+
+    before = refdata.tier_rules()
+    rule = svc.create_tier_rule(world.admin, tier="A", metric="products", threshold=9)
+    db.session.commit()
+    after = refdata.tier_rules()
+    assert len(after) == len(before) + 1 and ("A", "products", 9) in after
+    svc.toggle_tier_rule(world.admin, rule)
+    db.session.commit()
+    assert ("A", "products", 9) not in refdata.tier_rules()

@@ -1,0 +1,81 @@
+"""Reference data kept per process for a few seconds: the branch's managers and teams (list filters)
+and the active tier rules (the suggestion on the customer page).
+
+Every list page and customer page shows them, they change a few times a year, and reading them cost
+a statement each per page. A change made in this process forgets them at once (after_flush below);
+other worker processes see it when their copy expires (REFDATA_CACHE_SECONDS). Whatever saves an
+owner, a team or a tier reads and checks the database instead.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import Team, TierRule, User
+from app.scoping import branch_scope, eligible_owners
+
+
+class Choice(NamedTuple):
+    id: int
+    name: str
+
+
+class Rule(NamedTuple):
+    tier: str
+    metric: str
+    threshold: int
+
+
+_copies: dict[tuple, tuple[float, tuple]] = {}
+
+
+def _cached(key: tuple, load, make) -> tuple:
+    seconds = current_app.config["REFDATA_CACHE_SECONDS"]
+    now = time.monotonic()
+    hit = _copies.get(key)
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    value = tuple(make(*row) for row in load())
+    if seconds > 0:
+        _copies[key] = (now, value)
+    return value
+
+
+def managers(user: User) -> tuple[Choice, ...]:
+    """The active managers `user` may pick as owners (scoping.eligible_owners), by name."""
+    return _cached(("managers", *branch_scope(user)), lambda: db.session.execute(
+        eligible_owners(user).with_only_columns(User.id, User.display_name).order_by(User.display_name)), Choice)
+
+
+def teams(user: User) -> tuple[Choice, ...]:
+    """The active teams of `user`'s branch, by name (none for users without a branch)."""
+    scope, branch_id = branch_scope(user)
+    if scope != "branch":
+        return ()
+    return _cached(("teams", branch_id), lambda: db.session.execute(
+        select(Team.id, Team.name).where(Team.branch_id == branch_id, Team.active.is_(True)).order_by(Team.name)),
+        Choice)
+
+
+def tier_rules() -> tuple[Rule, ...]:
+    """The active tier rules, for showing a suggestion (services.suggest_tier takes these or TierRule rows)."""
+    return _cached(("tier_rules",), lambda: db.session.execute(
+        select(TierRule.tier, TierRule.metric, TierRule.threshold).where(TierRule.active.is_(True))
+        .order_by(TierRule.id)), Rule)
+
+
+def forget() -> None:
+    _copies.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_change(session: Session, _context) -> None:
+    if _copies and any(isinstance(obj, (User, Team, TierRule))
+                       for obj in (*session.new, *session.dirty, *session.deleted)):
+        forget()
