@@ -48,7 +48,10 @@ def create_app(config: type[Config] | object = Config) -> Flask:
         g.csp_nonce = secrets.token_urlsafe(16)
 
     from app.auth import guard
+    from app.extensions import end_autocommit_read, read_without_transaction
 
+    app.before_request(read_without_transaction)
+    app.teardown_request(end_autocommit_read)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)

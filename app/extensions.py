@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -55,16 +55,45 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name != "sqlite":
+        return
+    mode = request_mode()
+    if mode == "write":
         # A deferred transaction that reads and then writes fails at once with "database is locked"
         # when another writer committed meanwhile; requests that change data take the write lock
         # up front instead and wait their turn (busy_timeout).
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif mode == "none":
+        conn.exec_driver_sql("BEGIN")
+    # "read": no BEGIN. Each statement is its own transaction (autocommit), which is all a page that
+    # only reads needs; the few single-row writes such a request makes (session last-seen, the view's
+    # audit row) commit on their own.
 
 
-def _writing_request() -> bool:
-    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
-        return False
+def request_mode() -> str:
+    """'write' for a request that changes data, 'read' for one that only reads (GET, HEAD, OPTIONS,
+    or a POST marked @read_only), 'none' outside a request (CLI, jobs, tests' own setup)."""
+    if not has_request_context():
+        return "none"
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return "read"
     view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, "_read_only", False)
+    return "read" if getattr(view, "_read_only", False) else "write"
+
+
+def read_without_transaction() -> None:
+    """before_request: on PostgreSQL, run a reading request's statements in autocommit, saving the
+    BEGIN and ROLLBACK round trips around every page (SQLite: see _sqlite_begin)."""
+    if request.endpoint in (None, "static") or request_mode() != "read":
+        return
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        g.read_in_autocommit = True
+
+
+def end_autocommit_read(_exc) -> None:
+    """teardown_request: hand the autocommit connection back, so nothing after this request (a test's
+    next request in the same app context, say) inherits it."""
+    if g.pop("read_in_autocommit", False):
+        db.session.rollback()
 
