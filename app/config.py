@@ -70,7 +70,9 @@ class Config:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
     # The cookie is a browser-session cookie (never `permanent`): the server ends idle and old sessions
     # itself, and a cookie with an expiry would have to be re-signed and re-sent on every response.
-    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
+    # Flask still refuses a cookie signed longer ago than this, and an unchanged cookie keeps its
+    # sign-in signature: so this is the absolute limit, never the idle one.
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
     FRESH_LOGIN_MINUTES = 15
     # How long a worker keeps a branch's manager and team refdata for list pages (app/refdata.py).
     REFDATA_CACHE_SECONDS = float(os.environ.get("REFDATA_CACHE_SECONDS", "30"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from flask_babel import get_locale
 
 from app import models
@@ -27,9 +29,9 @@ class Labels:
     process runs, so each language's dicts are built on first use and kept."""
 
     def __init__(self) -> None:
-        self._translated: dict[tuple[str, str], dict[str, str]] = {}
+        self._translated: dict[tuple[str, str], MappingProxyType[str, str]] = {}
 
-    def __getattr__(self, name: str) -> dict[str, str]:
+    def __getattr__(self, name: str) -> MappingProxyType[str, str]:
         if name.startswith("_"):
             raise AttributeError(name)
         key = (str(get_locale()), name)
@@ -39,7 +41,8 @@ class Labels:
                 source = LABEL_SETS[name]
             except KeyError:
                 raise AttributeError(name) from None
-            labels = self._translated[key] = {str(code): str(label) for code, label in source.items()}
+            # Shared by every request of the language: read-only.
+            labels = self._translated[key] = MappingProxyType({str(code): str(label) for code, label in source.items()})
         return labels
 
 

@@ -76,6 +76,18 @@ def forget() -> None:
 
 @event.listens_for(Session, "after_flush")
 def _forget_on_change(session: Session, _context) -> None:
-    if _copies and any(isinstance(obj, (User, Team, TierRule))
-                       for obj in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(obj, (User, Team, TierRule)) for obj in (*session.new, *session.dirty, *session.deleted)):
+        forget()  # this transaction reads its own change from now on
+        session.info["refdata_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session: Session) -> None:
+    # Again at commit: another thread may have reloaded the old rows between the flush and the commit.
+    if session.info.pop("refdata_changed", False):
         forget()
+
+
+@event.listens_for(Session, "after_rollback")
+def _changes_rolled_back(session: Session) -> None:
+    session.info.pop("refdata_changed", None)

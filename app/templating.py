@@ -80,7 +80,7 @@ _template_strings: dict[str, dict[str, Markup]] = {}
 
 
 @pass_context
-def template_gettext(context, string: str, **variables) -> str:
+def template_gettext(context, string: str, /, **variables) -> str:
     """_() and {% trans %} in templates, as jinja2.ext's newstyle gettext does it (the translation is
     trusted markup, the variables are escaped into it), with a language's strings looked up once: the
     extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout."""

@@ -113,7 +113,9 @@ _USER = User.__table__
 # cost about five times the Core statement.
 _SESSION_LOOKUP = (
     select(_SESSION.c.id.label("session_id"), _SESSION.c.created_at.label("session_created_at"),
-           _SESSION.c.last_seen_at, _SESSION.c.authenticated_at, _SESSION.c.revoked_at, *_USER.c)
+           _SESSION.c.last_seen_at.label("session_last_seen_at"),
+           _SESSION.c.authenticated_at.label("session_authenticated_at"),
+           _SESSION.c.revoked_at.label("session_revoked_at"), *_USER.c)
     .join(_USER, _USER.c.id == _SESSION.c.user_id)
     .where(_SESSION.c.token_hash == bindparam("token_hash"))
 )
@@ -141,20 +143,21 @@ def load_session(token: str | None) -> tuple[LiveSession, User] | None:
     if not token:
         return None
     row = db.session.connection().execute(_SESSION_LOOKUP, {"token_hash": _token_hash(token)}).first()
-    if row is None or row.revoked_at is not None:
+    if row is None or row.session_revoked_at is not None:
         return None
     now = clock.now()
     cfg = current_app.config
     # A deactivated user's session ends for good: reactivating the account must not revive it (C5).
     if (
         not row.active
-        or now - row.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - row.session_last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
         or now - row.session_created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
     ):
         _end_session_now(row.session_id, now)
         return None
-    live = LiveSession(row.session_id, row.id, row.session_created_at, row.last_seen_at, row.authenticated_at)
-    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
+    live = LiveSession(row.session_id, row.id, row.session_created_at, row.session_last_seen_at,
+                       row.session_authenticated_at)
+    if now - row.session_last_seen_at > LAST_SEEN_RESOLUTION:
         db.session.execute(update(UserSession).where(UserSession.id == live.id).values(last_seen_at=now))
         db.session.commit()
     return live, _attach_user(row)

@@ -86,13 +86,17 @@ def _where(shape: ListShape):
 
 def _total(shape: ListShape, where):
     """The number of matches as a scalar subquery: the kept tally when nothing is filtered (a branch
-    has tens of thousands of customers), else a count that stops after `cap` rows."""
+    has tens of thousands of customers), else a count that stops after `cap` rows. Should a branch's
+    tally row be missing (a data-only restore, say), the count stands in for it: COALESCE evaluates
+    its second argument only when the first is NULL, on both databases."""
+    capped = select(literal_column("1")).select_from(CUSTOMER).where(where).limit(bindparam("cap", type_=Integer))
+    counted = select(func.count()).select_from(capped.subquery()).scalar_subquery()
     if shape.unfiltered and shape.scope == "branch":
-        return select(TALLY.c.active).where(TALLY.c.branch_id == bindparam("branch_id")).scalar_subquery()
+        kept = select(TALLY.c.active).where(TALLY.c.branch_id == bindparam("branch_id")).scalar_subquery()
+        return func.coalesce(kept, counted)
     if shape.unfiltered and shape.scope == "all":
         return select(func.coalesce(func.sum(TALLY.c.active), 0)).scalar_subquery()
-    capped = select(literal_column("1")).select_from(CUSTOMER).where(where).limit(bindparam("cap", type_=Integer))
-    return select(func.count()).select_from(capped.subquery()).scalar_subquery()
+    return counted
 
 
 @lru_cache(maxsize=512)

@@ -24,13 +24,13 @@ class CustomerTally(db.Model):
 
 
 SQLITE_TRIGGERS = (
-    """CREATE TRIGGER customer_tally_branch AFTER INSERT ON branch
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_branch AFTER INSERT ON branch
     BEGIN INSERT INTO customer_tally (branch_id, active) VALUES (NEW.id, 0); END""",
-    """CREATE TRIGGER customer_tally_insert AFTER INSERT ON customer WHEN NEW.archived_at IS NULL
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_insert AFTER INSERT ON customer WHEN NEW.archived_at IS NULL
     BEGIN UPDATE customer_tally SET active = active + 1 WHERE branch_id = NEW.branch_id; END""",
-    """CREATE TRIGGER customer_tally_delete AFTER DELETE ON customer WHEN OLD.archived_at IS NULL
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_delete AFTER DELETE ON customer WHEN OLD.archived_at IS NULL
     BEGIN UPDATE customer_tally SET active = active - 1 WHERE branch_id = OLD.branch_id; END""",
-    """CREATE TRIGGER customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
     WHEN (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL) OR OLD.branch_id <> NEW.branch_id
     BEGIN
       UPDATE customer_tally SET active = active - 1 WHERE branch_id = OLD.branch_id AND OLD.archived_at IS NULL;
@@ -44,7 +44,7 @@ POSTGRESQL_TRIGGERS = (
       INSERT INTO customer_tally (branch_id, active) VALUES (NEW.id, 0);
       RETURN NULL;
     END $$""",
-    """CREATE TRIGGER customer_tally_branch AFTER INSERT ON branch
+    """CREATE OR REPLACE TRIGGER customer_tally_branch AFTER INSERT ON branch
     FOR EACH ROW EXECUTE FUNCTION customer_tally_new_branch()""",
     """CREATE OR REPLACE FUNCTION customer_tally_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -56,9 +56,9 @@ POSTGRESQL_TRIGGERS = (
       END IF;
       RETURN NULL;
     END $$""",
-    """CREATE TRIGGER customer_tally_insert_delete AFTER INSERT OR DELETE ON customer
+    """CREATE OR REPLACE TRIGGER customer_tally_insert_delete AFTER INSERT OR DELETE ON customer
     FOR EACH ROW EXECUTE FUNCTION customer_tally_change()""",
-    """CREATE TRIGGER customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
+    """CREATE OR REPLACE TRIGGER customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
     FOR EACH ROW WHEN ((OLD.archived_at IS NULL) IS DISTINCT FROM (NEW.archived_at IS NULL)
                        OR OLD.branch_id IS DISTINCT FROM NEW.branch_id)
     EXECUTE FUNCTION customer_tally_change()""",

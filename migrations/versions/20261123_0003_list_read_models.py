@@ -20,13 +20,13 @@ customer = sa.table('customer', sa.column('id', sa.Integer), sa.column('mobile_e
 
 # The trigger SQL as of this revision (app/models/tally.py holds the current copy for create_all).
 SQLITE_TRIGGERS = (
-    """CREATE TRIGGER customer_tally_branch AFTER INSERT ON branch
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_branch AFTER INSERT ON branch
     BEGIN INSERT INTO customer_tally (branch_id, active) VALUES (NEW.id, 0); END""",
-    """CREATE TRIGGER customer_tally_insert AFTER INSERT ON customer WHEN NEW.archived_at IS NULL
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_insert AFTER INSERT ON customer WHEN NEW.archived_at IS NULL
     BEGIN UPDATE customer_tally SET active = active + 1 WHERE branch_id = NEW.branch_id; END""",
-    """CREATE TRIGGER customer_tally_delete AFTER DELETE ON customer WHEN OLD.archived_at IS NULL
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_delete AFTER DELETE ON customer WHEN OLD.archived_at IS NULL
     BEGIN UPDATE customer_tally SET active = active - 1 WHERE branch_id = OLD.branch_id; END""",
-    """CREATE TRIGGER customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
+    """CREATE TRIGGER IF NOT EXISTS customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
     WHEN (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL) OR OLD.branch_id <> NEW.branch_id
     BEGIN
       UPDATE customer_tally SET active = active - 1 WHERE branch_id = OLD.branch_id AND OLD.archived_at IS NULL;
@@ -39,7 +39,7 @@ POSTGRESQL_TRIGGERS = (
       INSERT INTO customer_tally (branch_id, active) VALUES (NEW.id, 0);
       RETURN NULL;
     END $$""",
-    """CREATE TRIGGER customer_tally_branch AFTER INSERT ON branch
+    """CREATE OR REPLACE TRIGGER customer_tally_branch AFTER INSERT ON branch
     FOR EACH ROW EXECUTE FUNCTION customer_tally_new_branch()""",
     """CREATE OR REPLACE FUNCTION customer_tally_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -51,9 +51,9 @@ POSTGRESQL_TRIGGERS = (
       END IF;
       RETURN NULL;
     END $$""",
-    """CREATE TRIGGER customer_tally_insert_delete AFTER INSERT OR DELETE ON customer
+    """CREATE OR REPLACE TRIGGER customer_tally_insert_delete AFTER INSERT OR DELETE ON customer
     FOR EACH ROW EXECUTE FUNCTION customer_tally_change()""",
-    """CREATE TRIGGER customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
+    """CREATE OR REPLACE TRIGGER customer_tally_update AFTER UPDATE OF archived_at, branch_id ON customer
     FOR EACH ROW WHEN ((OLD.archived_at IS NULL) IS DISTINCT FROM (NEW.archived_at IS NULL)
                        OR OLD.branch_id IS DISTINCT FROM NEW.branch_id)
     EXECUTE FUNCTION customer_tally_change()""",
@@ -102,5 +102,5 @@ def downgrade():
         op.execute('DROP FUNCTION IF EXISTS customer_tally_change()')
         op.execute('DROP FUNCTION IF EXISTS customer_tally_new_branch()')
     op.drop_table('customer_tally')
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_column('mobile_masked')
+    # Not batch mode: rebuilding customer on SQLite would DROP it under the activities that point at it.
+    op.drop_column('customer', 'mobile_masked')

@@ -84,3 +84,13 @@ def test_the_unfiltered_list_shows_the_tally_and_filtered_lists_count(world, mak
     assert 'data-testid="result-count">' in page and "7" in page.split('data-testid="result-count">')[1][:80]
     filtered = body(supervisor_client.get("/customers/?q=王"))
     assert "3" in filtered.split('data-testid="result-count">')[1][:80]  # a filter counts the rows
+
+
+def test_a_missing_tally_row_falls_back_to_counting(world, make_customer, supervisor_client):
+    for i in range(3):
+        make_customer(world.manager, name=f"王{i}")
+    db.session.execute(text("DELETE FROM customer_tally WHERE branch_id = :b"), {"b": world.branch.id})
+    db.session.commit()
+    response = supervisor_client.get("/customers/")
+    assert response.status_code == 200
+    assert "3" in body(response).split('data-testid="result-count">')[1][:80]

@@ -86,8 +86,11 @@ def check_read_models() -> None:
     with db.engine.begin() as connection:  # the triggers are live after the upgrade
         connection.execute(sa.text("UPDATE customer SET archived_at = NULL WHERE id = 3"))
         assert connection.execute(sa.text("SELECT active FROM customer_tally WHERE branch_id = 1")).scalar() == 3
-        connection.execute(sa.text("DELETE FROM customer"))
-        assert connection.execute(sa.text("SELECT sum(active) FROM customer_tally")).scalar() == 0
+        connection.execute(sa.text("DELETE FROM customer WHERE id = 4"))
+        assert connection.execute(sa.text("SELECT active FROM customer_tally WHERE branch_id = 2")).scalar() == 0
+        # History that points at customers: the downgrade must not rebuild the customer table under it.
+        connection.execute(sa.text("INSERT INTO activity (customer_id, branch_id, user_id, kind, at) "
+                                   "VALUES (1, 1, 1, 'call', :at)"), {"at": datetime(2026, 11, 2, tzinfo=UTC)})
 
 
 def round_trip() -> None:
@@ -102,6 +105,9 @@ def round_trip() -> None:
     drift = schema_drift()
     assert drift == [], "models and migrations differ (run `flask db migrate`):\n" + "\n".join(map(repr, drift))
 
+    flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="0002")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM activity")).scalar() == 1
     flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="base")
     assert table_names() == {"alembic_version"}
     with db.engine.connect() as connection:

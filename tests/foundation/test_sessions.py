@@ -166,6 +166,32 @@ def test_configured_timeouts_match_the_bar(app):
     assert app.config["SESSION_ABSOLUTE_TIMEOUT"] == timedelta(hours=12)
 
 
+def test_an_active_user_stays_signed_in_although_the_cookie_is_not_re_signed(app, world, anon, monkeypatch):
+    """The cookie keeps its sign-in signature; Flask checks that signature's age, so it must allow the
+    whole absolute lifetime while the server enforces the idle limit."""
+    import itsdangerous.timed
+
+    real_time = itsdangerous.timed.time
+
+    class Later:
+        offset = 0.0
+
+        @staticmethod
+        def time() -> float:
+            return real_time.time() + Later.offset
+
+    assert login_with_form(anon, "manager", PASSWORD).status_code in (302, 303)
+    monkeypatch.setattr(itsdangerous.timed, "time", Later)
+    start = clock.now()
+    for minutes in range(10, 130, 10):  # a page every 10 minutes for two hours
+        Later.offset = minutes * 60
+        clock.freeze(start + timedelta(minutes=minutes))
+        assert anon.get("/my-day").status_code == 200, f"signed out after {minutes} minutes of work"
+    Later.offset = 160 * 60  # 40 minutes without a page: the server's idle limit ends it
+    clock.freeze(start + timedelta(minutes=160))
+    assert_sent_to_login(anon.get("/my-day"))
+
+
 def test_the_cookie_lives_for_the_browser_session_and_is_not_resent_on_every_page(app, world, anon):
     response = login_with_form(anon, "manager", PASSWORD)
     cookie = response.headers["Set-Cookie"]
