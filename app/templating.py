@@ -135,14 +135,16 @@ def init_app(app: Flask) -> None:
 
         return mask_numbers_in_text(value if value is None else str(value), level)
 
+    # What never changes per request is a global, not a context processor's output (built per render).
+    app.jinja_env.globals.update(
+        languages=app.config["LANGUAGES"],
+        nav_items=lambda: nav_items(app),
+        fixed_url=fixed_url,
+        get_locale=get_locale,
+        labels=LABELS,
+        can=policies,
+    )
+
     @app.context_processor
     def globals_for_templates():
-        return {
-            "csp_nonce": g.get("csp_nonce", ""),
-            "languages": app.config["LANGUAGES"],
-            "nav_items": lambda: nav_items(app),
-            "fixed_url": fixed_url,
-            "get_locale": get_locale,
-            "labels": LABELS,
-            "can": policies,
-        }
+        return {"csp_nonce": g.get("csp_nonce", "")}
