@@ -38,14 +38,21 @@ def customers_visible_to(user: User, *, include_archived: bool = False) -> Selec
     return stmt
 
 
+def in_branch_scope(user: User, branch_id: int | None) -> bool:
+    """branch_predicate for a row already loaded."""
+    if user.role == "admin":
+        return True
+    return user.branch_id is not None and branch_id == user.branch_id
+
+
 def get_customer_or_404(user: User, customer_id: int, *, include_archived: bool = True) -> Customer:
-    """Load a customer the user may see; anything else is indistinguishable from 'does not exist'."""
+    """Load a customer the user may see; anything else is indistinguishable from 'does not exist'.
+    By primary key (SQLAlchemy's cached identity lookup), then the same scope as customers_visible_to."""
     if not 0 < customer_id <= MAX_ID:
         abort(404)  # no row can have it (and PostgreSQL would reject the number outright)
-    customer = db.session.scalar(
-        customers_visible_to(user, include_archived=include_archived).where(Customer.id == customer_id)
-    )
-    if customer is None:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or not in_branch_scope(user, customer.branch_id) \
+            or (customer.archived_at is not None and not include_archived):
         abort(404)
     return customer
 

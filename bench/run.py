@@ -777,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", help="only these page keys (the bare route always runs)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--reload", action="store_true", help="rebuild the databases")
     parser.add_argument("--reconnect-every", type=int, default=20, help="each client opens a new connection "
                         "after this many requests (default 20; 0: never). With keep-alive a connection stays on the "
