@@ -30,8 +30,9 @@ def snapshot(actor: User) -> ActorSnapshot:
     return ActorSnapshot(actor.id, actor.role, actor.branch_id)
 
 
-def _row(actor: User | ActorSnapshot | None, action: str, *, subject_type: str | None, subject_id: int | None,
-         customer_id: int | None, branch_id: int | None, details: dict[str, Any]) -> dict[str, Any]:
+def _row(actor: User | ActorSnapshot | None, action: str, *, subject_type: str | None = None,
+         subject_id: int | None = None, customer_id: int | None = None, branch_id: int | None = None,
+         **details: Any) -> dict[str, Any]:
     return {
         "actor_id": actor.id if actor is not None else None,
         "actor_role": actor.role if actor is not None else None,
@@ -45,35 +46,15 @@ def _row(actor: User | ActorSnapshot | None, action: str, *, subject_type: str |
     }
 
 
-def record(
-    actor: User | ActorSnapshot | None,
-    action: str,
-    *,
-    subject_type: str | None = None,
-    subject_id: int | None = None,
-    customer_id: int | None = None,
-    branch_id: int | None = None,
-    **details: Any,
-) -> AuditEvent:
-    """Add one audit row to the current transaction; the caller's commit makes it durable."""
-    event = AuditEvent(**_row(actor, action, subject_type=subject_type, subject_id=subject_id,
-                              customer_id=customer_id, branch_id=branch_id, details=details))
+def record(actor: User | ActorSnapshot | None, action: str, **fields: Any) -> AuditEvent:
+    """Add one audit row to the current transaction; the caller's commit makes it durable.
+    `fields`: subject_type, subject_id, customer_id, branch_id (default: the actor's), and any details."""
+    event = AuditEvent(**_row(actor, action, **fields))
     db.session.add(event)
     return event
 
 
-def record_now(
-    actor: User | ActorSnapshot | None,
-    action: str,
-    *,
-    subject_type: str | None = None,
-    subject_id: int | None = None,
-    customer_id: int | None = None,
-    branch_id: int | None = None,
-    **details: Any,
-) -> None:
+def record_now(actor: User | ActorSnapshot | None, action: str, **fields: Any) -> None:
     """Write one audit row at once, as a plain INSERT in the current transaction (no ORM object): for
     the rows written on every page view, where the unit of work cost more than the page's queries."""
-    db.session.execute(insert(AuditEvent.__table__), [_row(
-        actor, action, subject_type=subject_type, subject_id=subject_id, customer_id=customer_id,
-        branch_id=branch_id, details=details)])
+    db.session.execute(insert(AuditEvent.__table__), [_row(actor, action, **fields)])
