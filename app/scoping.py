@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, select, true
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, Customer, User
@@ -50,7 +51,8 @@ def get_customer_or_404(user: User, customer_id: int, *, include_archived: bool 
     By primary key (SQLAlchemy's cached identity lookup), then the same scope as customers_visible_to."""
     if not 0 < customer_id <= MAX_ID:
         abort(404)  # no row can have it (and PostgreSQL would reject the number outright)
-    customer = db.session.get(Customer, customer_id)
+    # The owner comes along: every customer view shows who it is (else a lazy load, a second query).
+    customer = db.session.get(Customer, customer_id, options=[joinedload(Customer.owner)])
     if customer is None or not in_branch_scope(user, customer.branch_id) \
             or (customer.archived_at is not None and not include_archived):
         abort(404)
