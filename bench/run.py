@@ -802,7 +802,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.snapshot:
         args.app_dir = common.snapshot_head()
     common.set_app_dir(args.app_dir)
-    output = args.output or (common.DATA_DIR / "RESULTS-quick.md" if args.quick else common.BENCH_DIR / "RESULTS.md")
+    output = (args.output or (common.DATA_DIR / "RESULTS-quick.md" if args.quick else common.BENCH_DIR / "RESULTS.md")
+              ).resolve()
     kinds = args.db or (["sqlite", "postgres"] if common.pg_server_url() else ["sqlite"])
     if "postgres" in kinds and not common.pg_server_url():
         raise SystemExit("--db postgres needs DATABASE_URL (only its server is used)")
@@ -826,7 +827,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = write_results(output, results, args, started, elapsed)
     print()
     print(output.read_text())
-    log(f"wrote {output.relative_to(common.ROOT)}; budget {'PASS' if ok else 'FAIL'}")
+    shown = output.relative_to(common.ROOT) if output.is_relative_to(common.ROOT) else output
+    log(f"wrote {shown}; budget {'PASS' if ok else 'FAIL'}")
     return 0
 
 
