@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -93,3 +95,22 @@ def test_phone_width_forms_have_no_horizontal_scroll(new_page):
     sign_in(page, "manager")
     page.goto("/account/password")
     assert scroll_width(page) <= 375
+
+
+def test_phone_width_customer_list_shows_rows_as_cards(new_page):
+    """The list's rows wrap into cards on a phone: the name on a line of its own, the rest below it."""
+    page = new_page(**PHONE)
+    sign_in(page, "manager")
+    page.goto("/customers/")
+    first = page.locator("#customer-table tbody tr").first
+    expect(first).to_be_visible()
+    assert scroll_width(page) <= 375
+    expect(page.locator("#customer-table thead")).to_be_hidden()
+    name_box = first.locator("td.cell-name").bounding_box()
+    mobile_box = first.locator(".pfi").bounding_box()
+    assert name_box and mobile_box
+    assert name_box["width"] > 300  # the whole card's width
+    assert mobile_box["y"] >= name_box["y"] + name_box["height"] - 1  # the values come below the name
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "phone-list.png"))  # for a person to look at; git ignores it
