@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Team, TierRule, User
-from app.scoping import branch_scope, eligible_owners
+from app.scoping import branch_scope, owner_choices
 
 
 class Choice(NamedTuple):
@@ -49,8 +49,7 @@ def _cached(key: tuple, load, make) -> tuple:
 
 def managers(user: User) -> tuple[Choice, ...]:
     """The active managers `user` may pick as owners (scoping.eligible_owners), by name."""
-    return _cached(("managers", *branch_scope(user)), lambda: db.session.execute(
-        eligible_owners(user).with_only_columns(User.id, User.display_name).order_by(User.display_name)), Choice)
+    return _cached(("managers", *branch_scope(user)), lambda: db.session.execute(owner_choices(user)), Choice)
 
 
 def teams(user: User) -> tuple[Choice, ...]:

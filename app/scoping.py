@@ -70,3 +70,8 @@ def staff_visible_to(user: User) -> Select[tuple[User]]:
 def eligible_owners(user: User) -> Select[tuple[User]]:
     """Active account managers the user may give customers to (the owner picker, create, reassign)."""
     return staff_visible_to(user).where(User.role == "manager", User.active.is_(True))
+
+
+def owner_choices(user: User) -> Select:
+    """(id, display_name) of eligible_owners, by name: the owner pickers' rows."""
+    return eligible_owners(user).with_only_columns(User.id, User.display_name).order_by(User.display_name)

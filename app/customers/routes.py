@@ -17,7 +17,7 @@ from app import audit, policies, refdata
 from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
-from app.customers import bp
+from app.customers import bp, listing
 from app.customers import services as svc
 from app.customers.forms import (
     ActivityForm,
@@ -37,8 +37,8 @@ from app.models import AuditEvent, Customer, TierRule, User
 from app.scoping import (
     MAX_ID,
     audit_events_visible_to,
-    eligible_owners,
     get_customer_or_404,
+    owner_choices,
     staff_visible_to,
 )
 from app.validation import classify_search_term, is_individual_business, parse_id_number
@@ -52,10 +52,8 @@ def _current() -> User:
 
 
 def _branch_managers(user: User) -> list:
-    """(id, display_name) of the active managers the user may pick as owners."""
-    return db.session.execute(
-        eligible_owners(user).with_only_columns(User.id, User.display_name).order_by(User.display_name)
-    ).all()
+    """The owner picker's rows, read fresh (a form that saves an owner must not offer a stale list)."""
+    return db.session.execute(owner_choices(user)).all()
 
 
 # ---------------------------------------------------------------- list and search
@@ -81,7 +79,7 @@ def _filters_from(values) -> svc.CustomerFilters:
         source=values.get("source", "")[:20],
         owner_id=as_int("owner"),
         team_id=as_int("team"),
-        sort=sort if sort in svc.SORTS else "updated",
+        sort=sort if sort in listing.SORTS else "updated",
         page=as_int("page") or 1,
     )
 

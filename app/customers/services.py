@@ -441,9 +441,6 @@ def record_view(actor: User | audit.ActorSnapshot, customer_id: int, branch_id: 
 # ---------------------------------------------------------------- search
 
 
-SORTS = listing.SORTS
-
-
 @dataclass
 class CustomerFilters:
     q: str = ""
