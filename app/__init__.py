@@ -5,25 +5,12 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, has_request_context, request
-from flask_login import current_user
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-
-def select_locale() -> str:
-    """The signed-in user's language, else the language picked on the login page, else Chinese."""
-    if not has_request_context():
-        return "zh_Hans_CN"  # CLI commands and jobs write in the default language
-    languages = g.get("_languages") or ()
-    if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
-    chosen = request.cookies.get("lang")
-    if chosen in languages:
-        return chosen
-    return "zh_Hans_CN"
+from app.i18n import select_locale
 
 
 def create_app(config: type[Config] | object = Config) -> Flask:

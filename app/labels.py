@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from flask_babel import get_locale
-
 from app import models
+from app.i18n import current_language
 
 LABEL_SETS = {
     "kind": models.KIND_LABELS,
@@ -34,7 +33,7 @@ class Labels:
     def __getattr__(self, name: str) -> MappingProxyType[str, str]:
         if name.startswith("_"):
             raise AttributeError(name)
-        key = (str(get_locale()), name)
+        key = (current_language(), name)
         labels = self._translated.get(key)
         if labels is None:
             try:

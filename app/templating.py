@@ -13,6 +13,8 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from app import clock, policies
+from app.forms import csrf_token
+from app.i18n import current_language
 from app.labels import LABELS
 
 # Numeric date formats read the same in every language, so plain strftime (much cheaper than Babel) serves.
@@ -47,7 +49,7 @@ def nav_items(app: Flask) -> tuple[NavItem, ...]:
     if not current_user.is_authenticated:
         return ()
     role = current_user.role
-    key = (request.script_root, role, str(get_locale()))
+    key = (request.script_root, role, current_language())
     menu = _menus.get(key)
     if menu is None:
         menu = _menus[key] = tuple(
@@ -86,10 +88,7 @@ def template_gettext(context, string: str, /, **variables) -> str:
     extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout."""
     if not context.eval_ctx.autoescape:
         return request_translations().ugettext(string) % variables
-    language = g.get("_language")
-    if language is None:
-        language = g._language = str(get_locale())
-    strings = _template_strings.setdefault(language, {})
+    strings = _template_strings.setdefault(current_language(), {})
     translated = strings.get(string)
     if translated is None:
         # Our own catalogue: trusted markup, exactly as jinja2.ext's newstyle gettext treats it.
@@ -147,4 +146,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def globals_for_templates():
-        return {"csp_nonce": g.get("csp_nonce", "")}
+        # Replaces Flask-WTF's own csrf_token (its context processor runs first).
+        return {"csp_nonce": g.get("csp_nonce", ""), "csrf_token": csrf_token}

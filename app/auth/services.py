@@ -120,6 +120,7 @@ _SESSION_LOOKUP = (
     .where(_SESSION.c.token_hash == bindparam("token_hash"))
 )
 _USER_KEYS = tuple(c.key for c in _USER.c)
+_USER_CLASS_MANAGER = User.__mapper__.class_manager
 
 
 def _attach_user(row) -> User:
@@ -127,7 +128,10 @@ def _attach_user(row) -> User:
     user = db.session.identity_map.get(identity_key(User, row.id))
     if user is not None:
         return user
-    user = User(**{key: getattr(row, key) for key in _USER_KEYS})
+    # Built as the ORM's loader builds an instance (no __init__, no attribute events): half the cost.
+    user = _USER_CLASS_MANAGER.new_instance()
+    values = row._mapping
+    user.__dict__.update({key: values[key] for key in _USER_KEYS})
     make_transient_to_detached(user)  # as if loaded: later changes are tracked and flushed as usual
     db.session.add(user)
     return user

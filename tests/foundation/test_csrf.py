@@ -12,6 +12,7 @@ from wtforms import ValidationError
 
 from app.extensions import csrf, db
 from app.models import UserSession
+from tests.conftest import CSRF_RE
 from tests.foundation.helpers import PASSWORD
 
 NEW_PASSWORD = "seven calm rivers under bridges"
@@ -143,6 +144,49 @@ def test_a_token_from_hours_ago_still_works_while_the_session_lives(app, world, 
     response = manager_client.post("/account/language", data={"language": "en"},
                                    headers={"HX-Request": "true", "X-CSRFToken": old_token})
     assert response.status_code == 303
+
+
+def page_token(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return CSRF_RE.search(response.get_data(as_text=True)).group(1)
+
+
+def test_each_session_signs_its_own_token_once_and_it_keeps_working(app, world, client_for, monkeypatch):
+    # The signed token is kept per session token (app.forms.csrf_token): signing runs once per session,
+    # the same token serves every later page and form, and another session never gets it.
+    signed = []
+    original = URLSafeTimedSerializer.dumps
+
+    def counting(self, obj, *args, **kwargs):
+        signed.append(obj)
+        return original(self, obj, *args, **kwargs)
+
+    monkeypatch.setattr(URLSafeTimedSerializer, "dumps", counting)
+    alice, bob = client_for(world.manager), client_for(world.colleague)
+    first = page_token(alice, "/my-day")
+    signs_after_first = len(signed)
+    assert page_token(alice, "/customers/") == first
+    assert page_token(alice, "/account/password") == first  # a Flask-WTF form's hidden field too
+    assert len(signed) == signs_after_first
+    other = page_token(bob, "/my-day")
+    assert other != first
+    with alice.session_transaction() as sess:
+        raw = sess["csrf_token"]
+    assert URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").loads(first) == raw
+    response = alice.post("/account/language", data={"language": "en", "csrf_token": first})
+    assert response.status_code == 303
+    refused = bob.post("/account/language", data={"language": "en", "csrf_token": first})
+    assert refused.status_code == 400
+
+
+def test_a_token_with_a_deadline_is_signed_fresh_for_each_request(app, world, manager_client, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    ticks = iter(range(int(time.time()), int(time.time()) + 1000))  # a new second for each signature
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(ticks))
+    first = page_token(manager_client, "/customers/")
+    second = page_token(manager_client, "/customers/")
+    assert first != second  # each carries its own signing time, so each expires an hour after its page
 
 
 # D5 --------------------------------------------------------------------------------------------
