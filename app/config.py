@@ -76,6 +76,8 @@ class Config:
     FRESH_LOGIN_MINUTES = 15
     # How long a worker keeps a branch's manager and team refdata for list pages (app/refdata.py).
     REFDATA_CACHE_SECONDS = float(os.environ.get("REFDATA_CACHE_SECONDS", "30"))
+    # The served worker's garbage-collector thresholds (wsgi.py), as "gen0,gen1,gen2".
+    GC_THRESHOLD = tuple(int(n) for n in os.environ.get("GC_THRESHOLD", "10000,50,100").split(","))
 
     WTF_I18N_ENABLED = False  # app.forms.Form supplies WTForms' messages, loaded once per language
     WTF_CSRF_TIME_LIMIT = None  # the session's own idle/absolute limits bound the token (security.md D3)

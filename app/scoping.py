@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, bindparam, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -46,13 +46,18 @@ def in_branch_scope(user: User, branch_id: int | None) -> bool:
     return user.branch_id is not None and branch_id == user.branch_id
 
 
+# Built once. The owner comes along: every customer view shows who it is (else a lazy load, a second
+# query). A many-to-one join repeats no rows, so the result needs no unique().
+_CUSTOMER_BY_ID = (select(Customer).options(joinedload(Customer.owner))
+                   .where(Customer.id == bindparam("customer_id")))
+
+
 def get_customer_or_404(user: User, customer_id: int, *, include_archived: bool = True) -> Customer:
     """Load a customer the user may see; anything else is indistinguishable from 'does not exist'.
     By primary key (SQLAlchemy's cached identity lookup), then the same scope as customers_visible_to."""
     if not 0 < customer_id <= MAX_ID:
         abort(404)  # no row can have it (and PostgreSQL would reject the number outright)
-    # The owner comes along: every customer view shows who it is (else a lazy load, a second query).
-    customer = db.session.get(Customer, customer_id, options=[joinedload(Customer.owner)])
+    customer = db.session.execute(_CUSTOMER_BY_ID, {"customer_id": customer_id}).scalar_one_or_none()
     if customer is None or not in_branch_scope(user, customer.branch_id) \
             or (customer.archived_at is not None and not include_archived):
         abort(404)

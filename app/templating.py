@@ -81,14 +81,7 @@ def request_translations():
 _template_strings: dict[str, dict[str, Markup]] = {}
 
 
-@pass_context
-def template_gettext(context, string: str, /, **variables) -> str:
-    """_() and {% trans %} in templates, as jinja2.ext's newstyle gettext does it (the translation is
-    trusted markup, the variables are escaped into it), with a language's strings looked up once: the
-    extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout."""
-    if not context.eval_ctx.autoescape:
-        return request_translations().ugettext(string) % variables
-    strings = _template_strings.setdefault(current_language(), {})
+def _translated(strings: dict[str, Markup], string: str, variables: dict) -> Markup:
     translated = strings.get(string)
     if translated is None:
         # Our own catalogue: trusted markup, exactly as jinja2.ext's newstyle gettext treats it.
@@ -100,6 +93,36 @@ def template_gettext(context, string: str, /, **variables) -> str:
     if done is None:
         done = strings[key] = translated % {}
     return done
+
+
+@pass_context
+def template_gettext(context, string: str, /, **variables) -> str:
+    """_() and {% trans %} in templates, as jinja2.ext's newstyle gettext does it (the translation is
+    trusted markup, the variables are escaped into it), with a language's strings looked up once: the
+    extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout."""
+    if not context.eval_ctx.autoescape:
+        return request_translations().ugettext(string) % variables
+    return _translated(_template_strings.setdefault(current_language(), {}), string, variables)
+
+
+_gettext_by_language: dict[str, object] = {}
+
+
+def language_gettext(language: str):
+    """template_gettext for one language, handed to each render by the context processor: a page
+    calls _() dozens of times, and this one need not ask which language the request speaks."""
+    gettext = _gettext_by_language.get(language)
+    if gettext is None:
+        strings = _template_strings.setdefault(language, {})
+
+        @pass_context
+        def gettext(context, string: str, /, **variables) -> str:
+            if not context.eval_ctx.autoescape:
+                return request_translations().ugettext(string) % variables
+            return _translated(strings, string, variables)
+
+        gettext = _gettext_by_language[language] = gettext
+    return gettext
 
 
 def init_app(app: Flask) -> None:
@@ -146,5 +169,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def globals_for_templates():
-        # Replaces Flask-WTF's own csrf_token (its context processor runs first).
-        return {"csp_nonce": g.get("csp_nonce", ""), "csrf_token": csrf_token}
+        # csrf_token replaces Flask-WTF's own (its context processor runs first). Macros imported
+        # without context keep the global _ (template_gettext), which finds the language itself.
+        gettext = language_gettext(current_language())
+        return {"csp_nonce": g.get("csp_nonce", ""), "csrf_token": csrf_token, "_": gettext, "gettext": gettext}

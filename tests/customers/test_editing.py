@@ -348,3 +348,23 @@ def test_older_timeline_entries_load_in_pages(world, customer, manager_client):
     # Without JavaScript the same link opens the whole page.
     plain = manager_client.get(link.group(1).replace("&amp;", "&"))
     assert plain.status_code == 200 and "<html" in body(plain) and "第0次" in body(plain)
+
+
+def test_the_quick_forms_offer_exactly_the_choices_their_forms_accept(world, customer, manager_client):
+    # The customer page draws its quick forms in the template (not with WTForms' widgets): the options
+    # must stay those the form classes validate against, with the form's defaults selected.
+    from app.customers.forms import ActivityForm, TierForm
+
+    page = body(manager_client.get(f"/customers/{customer.id}"))
+    with manager_client.application.test_request_context():
+        activity, tier = ActivityForm(), TierForm()
+        expected = {"kind": activity.kind, "outcome": activity.outcome, "tier": tier.tier}
+        for name, field in expected.items():
+            select_html = re.search(rf'<select[^>]* id="{name}" name="{name}">(.*?)</select>', page, re.S).group(1)
+            values = re.findall(r'<option value="([^"]*)"', select_html)
+            assert values == [str(value) for value, *_ in field.iter_choices()], name
+            labels = re.findall(r">([^<]*)</option>", select_html)
+            assert labels == [str(label) for _v, label, *_ in field.iter_choices()], name
+    assert re.search(r'<option selected value="call">|<option value="call" selected>', page)
+    assert re.search(rf'<option value="{customer.tier}" selected>', page)
+    assert page.count('name="csrf_token"') == page.count("<form") - page.count('method="get"')
