@@ -57,4 +57,7 @@ def record(actor: User | ActorSnapshot | None, action: str, **fields: Any) -> Au
 def record_now(actor: User | ActorSnapshot | None, action: str, **fields: Any) -> None:
     """Write one audit row at once, as a plain INSERT in the current transaction (no ORM object): for
     the rows written on every page view, where the unit of work cost more than the page's queries."""
-    db.session.execute(insert(AuditEvent.__table__), [_row(actor, action, **fields)])
+    db.session.connection().execute(_INSERT, _row(actor, action, **fields))
+
+
+_INSERT = insert(AuditEvent.__table__)  # built once; one row is a plain execute, not an executemany

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, url_for
 
 from app import policies
 from app.labels import LABELS
@@ -20,6 +20,7 @@ from app.privacy import mask
 @dataclass(slots=True)
 class CustomerRow:
     id: int
+    url: str
     tier: str
     name: str  # full for those who see the full record, else masked
     mobile: str  # always masked (L1 or L2)
@@ -36,12 +37,15 @@ def list_rows(viewer: User, customers) -> list[CustomerRow]:
     statuses, sources = LABELS.status, LABELS.source
     tz = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     sees_full = policies.full_record_rule(viewer)
+    # The page URL differs only by the id: one url_for for the table, not one per row.
+    url_prefix = url_for("customers.show", customer_id=0)[:-1]
     rows = []
     # Unpacked by position: named access on a result row costs more than the rest of the loop.
     for (customer_id, kind, branch_id, owner_id, name, mobile_masked, tier, status, source, updated_at,
          owner_name, *_total) in customers:
         rows.append(CustomerRow(
             id=customer_id,
+            url=url_prefix + str(customer_id),
             tier=tier,
             name=name if sees_full(owner_id, branch_id) else mask("name", name),
             mobile=mobile_masked or "",  # the same at L1 and L2 (security.md §3), stored at write time

@@ -31,7 +31,7 @@ from app.customers.forms import (
 )
 from app.customers.presenters import list_rows
 from app.extensions import db, limiter
-from app.forms import Form
+from app.forms import Form, blank_form
 from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, TierRule, User
 from app.scoping import (
@@ -388,21 +388,18 @@ def edit(customer_id: int):
 
 def _page_context(user: User, customer: Customer) -> dict:
     entries, has_more = svc.customer_timeline(customer)
-    tier_form = None
-    if policies.can_set_tier(user, customer):
-        tier_form = TierForm()
-        tier_form.tier.data = customer.tier
-    # Only the forms the user may use are built (the template shows no others).
+    # Empty forms for the ones the user may use (the template shows no others); a route re-rendering
+    # a refused submission puts its own form in their place.
     return {
         "customer": customer,
         "full": policies.sees_full_record(user, customer),
         "entries": entries,
         "has_more": has_more,
-        "activity_form": ActivityForm() if policies.can_log_activity(user, customer) else None,
-        "tier_form": tier_form,
+        "activity_form": blank_form(ActivityForm) if policies.can_log_activity(user, customer) else None,
+        "tier_form": blank_form(TierForm) if policies.can_set_tier(user, customer) else None,
         "suggested_tier": svc.suggest_tier(customer, refdata.tier_rules()),
-        "reveal_form": RevealForm() if policies.can_reveal(user, customer) else None,
-        "archive_form": ArchiveForm() if policies.can_archive(user, customer) else None,
+        "reveal_form": None,  # the reveal form shows a refused reason only when it comes back itself
+        "archive_form": blank_form(ArchiveForm) if policies.can_archive(user, customer) else None,
         "can": policies,
     }
 
@@ -505,7 +502,7 @@ def add_activity(customer_id: int):
             return redirect(url_for("customers.show", customer_id=customer.id), 303)
         entries, has_more = svc.customer_timeline(customer)
         return render("customers/show.html", "customers/_timeline_and_form.html", customer=customer,
-                      entries=entries, has_more=has_more, activity_form=ActivityForm(formdata=None),
+                      entries=entries, has_more=has_more, activity_form=blank_form(ActivityForm),
                       full=policies.sees_full_record(user, customer), can=policies)
     if not is_htmx_request():
         return render("customers/show.html", **{**_page_context(user, customer), "activity_form": form})

@@ -368,3 +368,20 @@ def test_the_quick_forms_offer_exactly_the_choices_their_forms_accept(world, cus
     assert re.search(r'<option selected value="call">|<option value="call" selected>', page)
     assert re.search(rf'<option value="{customer.tier}" selected>', page)
     assert page.count('name="csrf_token"') == page.count("<form") - page.count('method="get"')
+
+
+def test_a_refused_quick_form_does_not_leak_into_the_next_page(world, customer, make_customer, manager_client):
+    # The customer page shares one empty form per language (app.forms.blank_form): a refused submission
+    # re-renders its own form, and the next page shows empty fields and the right tier again.
+    other = make_customer(owner=world.manager)
+    svc.set_tier(world.manager, other, "A", "大额存款")
+    db.session.commit()
+    refused = manager_client.hx("POST", f"/customers/{customer.id}/activities", {"kind": "call", "note": "长" * 2001})
+    assert "长" * 50 in body(refused) and "is-invalid" in body(refused)
+    refused_tier = manager_client.hx("POST", f"/customers/{customer.id}/tier", {"tier": "B", "reason": ""})
+    assert 'value="B" selected' in body(refused_tier)
+    for shown in (customer, other):
+        page = body(manager_client.get(f"/customers/{shown.id}"))
+        assert "长" * 50 not in page and "is-invalid" not in page
+        assert f'<option value="{shown.tier}" selected>' in page
+        assert page.count(" selected>") == 3  # one per quick-form select: contact, outcome, tier
