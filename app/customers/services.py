@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, or_, select
+from sqlalchemy import Integer, Text, bindparam, cast, literal, null, or_, select, union_all
 
 from app import audit, clock, policies, refdata
 from app.customers import listing
@@ -531,44 +532,74 @@ class TimelineEntry:
     at: datetime
     kind: str  # activity | tier | audit
     actor_name: str | None  # None: the system
-    item: Any  # a row of the kind's TIMELINE_SOURCES columns
+    item: Any  # ActivityItem, TierItem or AuditItem
+
+
+class ActivityItem(NamedTuple):
+    kind: str
+    outcome: str | None
+    note: str | None
+
+
+class TierItem(NamedTuple):
+    from_tier: str | None
+    to_tier: str
+    reason: str | None
+
+
+class AuditItem(NamedTuple):
+    action: str
+    details: dict
 
 
 _STAFF = User.__table__
-# What each kind of entry shows: (table, its columns, the actor's column, the extra condition).
+# What each kind of entry shows: (table, three columns in the item's order, the actor's column, the extra
+# condition). The three selects share one column layout, so the timeline is one UNION ALL statement.
 TIMELINE_SOURCES = {
-    "activity": (Activity.__table__, ("at", "kind", "outcome", "note"), "user_id", None),
-    "tier": (TierChange.__table__, ("at", "from_tier", "to_tier", "reason"), "user_id", None),
-    "audit": (AuditEvent.__table__, ("at", "action", "details"), "actor_id",
+    "activity": (Activity.__table__, ("kind", "outcome", "note"), "user_id", None),
+    "tier": (TierChange.__table__, ("from_tier", "to_tier", "reason"), "user_id", None),
+    "audit": (AuditEvent.__table__, ("action", "details", None), "actor_id",
               lambda t: t.c.action.in_(TIMELINE_ACTIONS)),
 }
 
 
-@lru_cache(maxsize=8)
-def _timeline_statement(kind: str, older: bool):
-    """The newest entries of one kind for a customer (bound: customer_id, before, limit), as plain rows:
-    built once, and no ORM objects for what is only printed."""
-    table, columns, actor_column, extra = TIMELINE_SOURCES[kind]
-    stmt = (select(*(table.c[name] for name in columns), _STAFF.c.display_name.label("actor_name"))
-            .select_from(table.outerjoin(_STAFF, _STAFF.c.id == table.c[actor_column]))
-            .where(table.c.customer_id == bindparam("customer_id"))
-            .order_by(table.c.at.desc()).limit(bindparam("limit", type_=Integer)))
-    if extra is not None:
-        stmt = stmt.where(extra(table))
-    if older:
-        stmt = stmt.where(table.c.at < bindparam("before", type_=table.c.at.type))
-    return stmt
+def _item(kind: str, first, second, third):
+    if kind == "activity":
+        return ActivityItem(first, second, third)
+    if kind == "tier":
+        return TierItem(first, second, third)
+    return AuditItem(first, json.loads(second) if second else {})
+
+
+@lru_cache(maxsize=2)
+def _timeline_statement(older: bool):
+    """The newest entries of every kind for a customer (bound: customer_id, before, limit), as plain rows:
+    built once, no ORM objects for what is only printed. Each kind takes its newest `limit` from its own
+    (customer_id, at) index; the union is sorted and cut again."""
+    parts = []
+    for rank, (kind, (table, columns, actor_column, extra)) in enumerate(TIMELINE_SOURCES.items()):
+        values = [cast(table.c[name], Text) if name else null() for name in columns]
+        stmt = (select(table.c.at, literal(kind).label("source"), _STAFF.c.display_name.label("actor_name"),
+                       *(value.label(f"v{i}") for i, value in enumerate(values)), literal(rank).label("rank"))
+                .select_from(table.outerjoin(_STAFF, _STAFF.c.id == table.c[actor_column]))
+                .where(table.c.customer_id == bindparam("customer_id"))
+                .order_by(table.c.at.desc()).limit(bindparam("limit", type_=Integer)))
+        if extra is not None:
+            stmt = stmt.where(extra(table))
+        if older:
+            stmt = stmt.where(table.c.at < bindparam("before", type_=table.c.at.type))
+        parts.append(select(*stmt.subquery().c))
+    union = union_all(*parts).subquery()
+    # Same-time entries keep the order of TIMELINE_SOURCES (an activity before the tier change it caused).
+    return (select(*union.c).order_by(union.c.at.desc(), union.c.rank)
+            .limit(bindparam("limit", type_=Integer)))
 
 
 def customer_timeline(customer: Customer, *, before: datetime | None = None,
                       limit: int = 30) -> tuple[list[TimelineEntry], bool]:
-    """The newest `limit` things that happened to a customer before `before`: three queries, any length."""
-    connection = db.session.connection()
+    """The newest `limit` things that happened to a customer before `before`: one statement, any length."""
     values = {"customer_id": customer.id, "limit": limit + 1, "before": before}
-    entries = [
-        TimelineEntry(row.at, kind, row.actor_name, row)
-        for kind in TIMELINE_SOURCES
-        for row in connection.execute(_timeline_statement(kind, before is not None), values)
-    ]
-    entries.sort(key=lambda e: e.at, reverse=True)
+    rows = db.session.connection().execute(_timeline_statement(before is not None), values).all()
+    entries = [TimelineEntry(at, kind, actor_name, _item(kind, first, second, third))
+               for at, kind, actor_name, first, second, third, _rank in rows]
     return entries[:limit], len(entries) > limit
