@@ -9,6 +9,7 @@ from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config
+from app.cookie_session import VerifiedCookieSessionInterface
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale
 
@@ -16,6 +17,7 @@ from app.i18n import select_locale
 def create_app(config: type[Config] | object = Config) -> Flask:
     """Build the Yinjian app from a config class."""
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = VerifiedCookieSessionInterface()
     app.config.from_object(config)
     finalize = getattr(config, "finalize", Config.finalize)
     finalize(app)
