@@ -18,6 +18,17 @@ def env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def gc_threshold(value: str) -> tuple[int, int, int]:
+    """GC_THRESHOLD ("gen0,gen1,gen2", Python 3.11's meaning of gc.set_threshold)."""
+    try:
+        parts = tuple(int(n) for n in value.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or min(parts) < 1:
+        raise ValueError(f"GC_THRESHOLD must be three positive integers like 10000,50,100, not {value!r}")
+    return parts  # type: ignore[return-value]
+
+
 def instance_secret(instance_path: Path, filename: str, nbytes: int = 32) -> bytes:
     """Return a random secret kept in instance/, creating it on first use (never committed)."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -77,7 +88,7 @@ class Config:
     # How long a worker keeps a branch's manager and team refdata for list pages (app/refdata.py).
     REFDATA_CACHE_SECONDS = float(os.environ.get("REFDATA_CACHE_SECONDS", "30"))
     # The served worker's garbage-collector thresholds (wsgi.py), as "gen0,gen1,gen2".
-    GC_THRESHOLD = tuple(int(n) for n in os.environ.get("GC_THRESHOLD", "10000,50,100").split(","))
+    GC_THRESHOLD = gc_threshold(os.environ.get("GC_THRESHOLD", "10000,50,100"))
 
     WTF_I18N_ENABLED = False  # app.forms.Form supplies WTForms' messages, loaded once per language
     WTF_CSRF_TIME_LIMIT = None  # the session's own idle/absolute limits bound the token (security.md D3)

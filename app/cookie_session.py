@@ -5,12 +5,14 @@ unchanged on every request of a browser session. Flask checks its signature on e
 serializer, a derived key, two HMACs, base64 and JSON, about 80 µs of each page. The same bytes under
 the same key verify the same way every time, so each worker remembers what a cookie held and when it
 was signed; the age limit is still checked on every request, exactly as itsdangerous checks it.
+Only sessions holding nothing but strings are remembered (a request gets its own copy of the dict).
 """
 
 from __future__ import annotations
 
+import itsdangerous.timed
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature
 
 _MAX_REMEMBERED = 10_000
 
@@ -39,7 +41,7 @@ class VerifiedCookieSessionInterface(SecureCookieSessionInterface):
                 self._verified[key] = remembered
             return self.session_class(data)
         data, signed_at = remembered
-        age = TimestampSigner.get_timestamp(None) - signed_at  # itsdangerous' own clock (tests move it)
+        age = int(itsdangerous.timed.time.time()) - signed_at  # itsdangerous' own clock (tests move it)
         if age < 0 or age > max_age:
             return self.session_class()
         return self.session_class(data)

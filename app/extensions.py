@@ -37,7 +37,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 
 # Read pages through a memory map rather than a read() call each: every write (a page view's audit row)
-# empties the other connections' page caches, and the pages they then read again are in the map.
+# empties the other connections' page caches, and the pages they then read again are in the map. (SQLite
+# notes that an I/O error on a mapped file is a signal rather than an error: keep the file on local disk.)
 SQLITE_MMAP_BYTES = 1 << 30
 
 

@@ -54,7 +54,7 @@ _CUSTOMER_BY_ID = (select(Customer).options(joinedload(Customer.owner))
 
 def get_customer_or_404(user: User, customer_id: int, *, include_archived: bool = True) -> Customer:
     """Load a customer the user may see; anything else is indistinguishable from 'does not exist'.
-    By primary key (SQLAlchemy's cached identity lookup), then the same scope as customers_visible_to."""
+    By primary key (one prebuilt statement), then the same scope as customers_visible_to."""
     if not 0 < customer_id <= MAX_ID:
         abort(404)  # no row can have it (and PostgreSQL would reject the number outright)
     customer = db.session.execute(_CUSTOMER_BY_ID, {"customer_id": customer_id}).scalar_one_or_none()

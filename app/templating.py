@@ -73,12 +73,14 @@ def navigation_bar(app: Flask) -> Markup:
     token = csrf_token()
     key = (request.script_root, user.id, user.display_name, user.role, user.language, current_language(),
            token, active)
+    template = app.jinja_env.get_template("_partials/nav.html")
+    if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:  # a fresh token per page: nothing to reuse
+        return Markup(template.render(user=user, menu=menu, active=active, csrf=token))  # noqa: S704
     cache = app.extensions.setdefault("yinjian_navigation", {})
     html = cache.get(key)
     if html is None:
         if len(cache) >= _NAV_CACHE_MAX:
             cache.clear()
-        template = app.jinja_env.get_template("_partials/nav.html")
         html = cache[key] = Markup(template.render(user=user, menu=menu, active=active, csrf=token))  # noqa: S704
     return html
 
@@ -123,10 +125,10 @@ def _translated(strings: dict[str, Markup], string: str, variables: dict) -> Mar
 def template_gettext(context, string: str, /, **variables) -> str:
     """_() and {% trans %} in templates, as jinja2.ext's newstyle gettext does it (the translation is
     trusted markup, the variables are escaped into it), with a language's strings looked up once: the
-    extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout."""
-    if not context.eval_ctx.autoescape:
-        return request_translations().ugettext(string) % variables
-    return _translated(_template_strings.setdefault(current_language(), {}), string, variables)
+    extension's wrappers and Flask-Babel's lookups cost more than the rest of a list page's layout.
+    Pages get the request's language's own function (language_gettext) from the context processor;
+    this global serves macros imported without context."""
+    return language_gettext(current_language())(context, string, **variables)
 
 
 _gettext_by_language: dict[str, object] = {}

@@ -399,7 +399,6 @@ def _page_context(user: User, customer: Customer) -> dict:
         "tier_form": blank_form(TierForm) if policies.can_set_tier(user, customer) else None,
         "suggested_tier": svc.suggest_tier(customer, refdata.tier_rules()),
         "reveal_form": None,  # the reveal form shows a refused reason only when it comes back itself
-        "archive_form": blank_form(ArchiveForm) if policies.can_archive(user, customer) else None,
         "can": policies,
     }
 
@@ -438,6 +437,22 @@ def card(customer_id: int):
     return _audited_view(user, customer, response)
 
 
+def _timeline_cursor(args) -> svc.TimelineCursor:
+    """The "show older" link's cursor: the last entry shown (its time, kind rank and id); 400 if garbled."""
+    try:
+        before = datetime.fromisoformat(args.get("before", ""))
+    except ValueError:
+        abort(400)
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)  # the links carry UTC; a hand-typed date means UTC too
+    if "before_rank" not in args and "before_id" not in args:
+        return svc.TimelineCursor(before)
+    rank, entry_id = args.get("before_rank", ""), id_param(args.get("before_id"))
+    if not (rank.isascii() and rank.isdigit() and int(rank) < len(svc.TIMELINE_SOURCES)) or entry_id is None:
+        abort(400)
+    return svc.TimelineCursor(before, int(rank), entry_id)
+
+
 @bp.route("/<int:customer_id>/timeline")
 @roles_required(*READERS)
 def timeline(customer_id: int):
@@ -446,13 +461,7 @@ def timeline(customer_id: int):
     customer = get_customer_or_404(user, customer_id)
     if not policies.can_view_customer(user, customer):
         abort(404)
-    try:
-        before = datetime.fromisoformat(request.args.get("before", ""))
-    except ValueError:
-        abort(400)
-    if before.tzinfo is None:
-        before = before.replace(tzinfo=UTC)  # the links carry UTC; a hand-typed date means UTC too
-    entries, has_more = svc.customer_timeline(customer, before=before)
+    entries, has_more = svc.customer_timeline(customer, before=_timeline_cursor(request.args))
     if is_htmx_request():
         return render("customers/show.html", "customers/_timeline_entries.html", customer=customer,
                       entries=entries, has_more=has_more, full=policies.sees_full_record(user, customer))

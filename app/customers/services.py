@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Text, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, null, or_, select, union_all
 
 from app import audit, clock, policies, refdata
 from app.customers import listing
@@ -533,6 +533,8 @@ class TimelineEntry:
     kind: str  # activity | tier | audit
     actor_name: str | None  # None: the system
     item: Any  # ActivityItem, TierItem or AuditItem
+    rank: int  # with `at` and `id`, the entry's place in the timeline (the "show older" cursor)
+    id: int
 
 
 class ActivityItem(NamedTuple):
@@ -551,55 +553,71 @@ class AuditItem(NamedTuple):
     action: str
     details: dict
 
+    @classmethod
+    def from_columns(cls, action: str, details: str | None, _unused: None) -> AuditItem:
+        return cls(action, (json.loads(details) if details else None) or {})  # stored JSON null: no details
+
 
 _STAFF = User.__table__
-# What each kind of entry shows: (table, three columns in the item's order, the actor's column, the extra
-# condition). The three selects share one column layout, so the timeline is one UNION ALL statement.
+# What each kind of entry shows: (table, three columns, the actor's column, the extra condition, the item
+# built from the three columns). The three selects share one column layout, so the timeline is one
+# UNION ALL statement; a kind's position here is its rank among entries of the same moment.
 TIMELINE_SOURCES = {
-    "activity": (Activity.__table__, ("kind", "outcome", "note"), "user_id", None),
-    "tier": (TierChange.__table__, ("from_tier", "to_tier", "reason"), "user_id", None),
+    "activity": (Activity.__table__, ("kind", "outcome", "note"), "user_id", None, ActivityItem),
+    "tier": (TierChange.__table__, ("from_tier", "to_tier", "reason"), "user_id", None, TierItem),
     "audit": (AuditEvent.__table__, ("action", "details", None), "actor_id",
-              lambda t: t.c.action.in_(TIMELINE_ACTIONS)),
+              lambda t: t.c.action.in_(TIMELINE_ACTIONS), AuditItem.from_columns),
 }
+_ITEM_MAKERS = [source[4] for source in TIMELINE_SOURCES.values()]
 
 
-def _item(kind: str, first, second, third):
-    if kind == "activity":
-        return ActivityItem(first, second, third)
-    if kind == "tier":
-        return TierItem(first, second, third)
-    return AuditItem(first, json.loads(second) if second else {})
+@dataclass(frozen=True)
+class TimelineCursor:
+    """Where "show older" continues: after the entry at (at, rank, id) in the timeline's order."""
+
+    at: datetime
+    rank: int = len(TIMELINE_SOURCES)  # a link without rank and id means: strictly before `at`
+    id: int = 0
 
 
 @lru_cache(maxsize=2)
 def _timeline_statement(older: bool):
-    """The newest entries of every kind for a customer (bound: customer_id, before, limit), as plain rows:
-    built once, no ORM objects for what is only printed. Each kind takes its newest `limit` from its own
-    (customer_id, at) index; the union is sorted and cut again."""
+    """The newest entries of every kind for a customer (bound: customer_id, limit; for older pages the
+    cursor's before, before_rank, before_id), as plain rows: built once, no ORM objects for what is only
+    printed. Each kind takes its newest `limit` from its own (customer_id, at) index; the union is sorted
+    by (at desc, rank, id desc) and cut again."""
     parts = []
-    for rank, (kind, (table, columns, actor_column, extra)) in enumerate(TIMELINE_SOURCES.items()):
+    for rank, (table, columns, actor_column, extra, _make) in enumerate(TIMELINE_SOURCES.values()):
         values = [cast(table.c[name], Text) if name else null() for name in columns]
-        stmt = (select(table.c.at, literal(kind).label("source"), _STAFF.c.display_name.label("actor_name"),
-                       *(value.label(f"v{i}") for i, value in enumerate(values)), literal(rank).label("rank"))
+        stmt = (select(table.c.at, literal(rank, Integer).label("rank"), table.c.id,
+                       _STAFF.c.display_name.label("actor_name"),
+                       *(value.label(f"v{i}") for i, value in enumerate(values)))
                 .select_from(table.outerjoin(_STAFF, _STAFF.c.id == table.c[actor_column]))
                 .where(table.c.customer_id == bindparam("customer_id"))
-                .order_by(table.c.at.desc()).limit(bindparam("limit", type_=Integer)))
+                .order_by(table.c.at.desc(), table.c.id.desc()).limit(bindparam("limit", type_=Integer)))
         if extra is not None:
             stmt = stmt.where(extra(table))
         if older:
-            stmt = stmt.where(table.c.at < bindparam("before", type_=table.c.at.type))
+            before = bindparam("before", type_=table.c.at.type)
+            same_moment_later = or_(literal(rank, Integer) > bindparam("before_rank", type_=Integer),
+                                    and_(literal(rank, Integer) == bindparam("before_rank", type_=Integer),
+                                         table.c.id < bindparam("before_id", type_=Integer)))
+            # `at <= before` keeps the index range; the rest skips what the previous page showed.
+            stmt = stmt.where(table.c.at <= before, or_(table.c.at < before, same_moment_later))
         parts.append(select(*stmt.subquery().c))
     union = union_all(*parts).subquery()
-    # Same-time entries keep the order of TIMELINE_SOURCES (an activity before the tier change it caused).
-    return (select(*union.c).order_by(union.c.at.desc(), union.c.rank)
+    return (select(*union.c).order_by(union.c.at.desc(), union.c.rank, union.c.id.desc())
             .limit(bindparam("limit", type_=Integer)))
 
 
-def customer_timeline(customer: Customer, *, before: datetime | None = None,
+def customer_timeline(customer: Customer, *, before: TimelineCursor | None = None,
                       limit: int = 30) -> tuple[list[TimelineEntry], bool]:
-    """The newest `limit` things that happened to a customer before `before`: one statement, any length."""
-    values = {"customer_id": customer.id, "limit": limit + 1, "before": before}
+    """The newest `limit` things that happened to a customer (after `before`): one statement, any length."""
+    values = {"customer_id": customer.id, "limit": limit + 1}
+    if before is not None:
+        values.update(before=before.at, before_rank=before.rank, before_id=before.id)
     rows = db.session.connection().execute(_timeline_statement(before is not None), values).all()
-    entries = [TimelineEntry(at, kind, actor_name, _item(kind, first, second, third))
-               for at, kind, actor_name, first, second, third, _rank in rows]
+    kinds = list(TIMELINE_SOURCES)
+    entries = [TimelineEntry(at, kinds[rank], actor_name, _ITEM_MAKERS[rank](first, second, third), rank, entry_id)
+               for at, rank, entry_id, actor_name, first, second, third in rows]
     return entries[:limit], len(entries) > limit

@@ -340,7 +340,7 @@ def test_older_timeline_entries_load_in_pages(world, customer, manager_client):
         svc.log_activity(world.manager, customer, kind="call", outcome=None, note=f"第{i}次")
     db.session.commit()
     page = body(manager_client.get(f"/customers/{customer.id}"))
-    link = re.search(r'hx-get="(/customers/\d+/timeline\?before=[^"]+)"', page)
+    link = re.search(r'hx-get="(/customers/\d+/timeline\?[^"]+)"', page)
     assert link, "no 'show older' link"
     older = manager_client.get(link.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
     assert older.status_code == 200 and "<html" not in body(older)
@@ -365,6 +365,11 @@ def test_the_quick_forms_offer_exactly_the_choices_their_forms_accept(world, cus
             assert values == [str(value) for value, *_ in field.iter_choices()], name
             labels = re.findall(r">([^<]*)</option>", select_html)
             assert labels == [str(label) for _v, label, *_ in field.iter_choices()], name
+        # maxlength and required follow the validators of the fields drawn as inputs
+        for field, element_id in ((activity.note, "note"), (tier.reason, "tier-reason")):
+            tag = re.search(rf'<(?:input|textarea)[^>]* id="{element_id}"[^>]*>', page).group(0)
+            assert f'maxlength="{field.flags.maxlength}"' in tag
+            assert (" required" in tag) == bool(field.flags.required), element_id
     assert re.search(r'<option selected value="call">|<option value="call" selected>', page)
     assert re.search(rf'<option value="{customer.tier}" selected>', page)
     assert page.count('name="csrf_token"') == page.count("<form") - page.count('method="get"')
@@ -385,3 +390,61 @@ def test_a_refused_quick_form_does_not_leak_into_the_next_page(world, customer, 
         assert "长" * 50 not in page and "is-invalid" not in page
         assert f'<option value="{shown.tier}" selected>' in page
         assert page.count(" selected>") == 3  # one per quick-form select: contact, outcome, tier
+
+
+def older_link(page: str) -> str | None:
+    found = re.search(r'hx-get="(/customers/\d+/timeline\?[^"]+)"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_entries_of_the_same_moment_are_neither_lost_nor_repeated_across_pages(world, customer, manager_client):
+    # 35 activities logged in the same second (a batch, a frozen clock) around a tier change: paging by
+    # time alone would drop the ones on the page boundary.
+    from app import clock
+
+    moment = clock.now()
+    clock.freeze(moment)
+    for i in range(35):
+        svc.log_activity(world.manager, customer, kind="call", outcome=None, note=f"第{i}次")
+        if i == 20:
+            svc.set_tier(world.manager, customer, "A", "同一时刻的调整")
+    db.session.commit()
+    clock.freeze(None)
+    seen, link = [], f"/customers/{customer.id}"
+    while link:
+        page = body(manager_client.get(link, headers={"HX-Request": "true"} if "timeline" in link else {}))
+        seen += re.findall(r"第(\d+)次", page)
+        seen += ["tier"] * page.count("同一时刻的调整")
+        link = older_link(page)
+    notes = [n for n in seen if n != "tier"]
+    assert sorted(map(int, notes)) == list(range(35)) and len(notes) == len(set(notes))
+    assert seen.count("tier") == 1
+    # Same moment: activities (newest id first) before the tier change, then the creation's audit row.
+    assert notes == [str(i) for i in range(34, -1, -1)]
+    assert seen.index("tier") == 35
+
+
+@pytest.mark.parametrize("query", ["before=garbage", "before=2026-01-01T00:00:00&before_rank=x&before_id=1",
+                                   "before=2026-01-01T00:00:00&before_rank=9&before_id=1",
+                                   "before=2026-01-01T00:00:00&before_rank=0"])
+def test_a_garbled_older_link_is_a_400(world, customer, manager_client, query):
+    assert manager_client.get(f"/customers/{customer.id}/timeline?{query}").status_code == 400
+
+
+def test_an_older_link_without_rank_and_id_still_pages_by_time(world, customer, manager_client):
+    svc.log_activity(world.manager, customer, kind="call", outcome=None, note="早先的电话")
+    db.session.commit()
+    later = "2999-01-01T00:00:00"
+    page = body(manager_client.get(f"/customers/{customer.id}/timeline?before={later}", headers={"HX-Request": "true"}))
+    assert "早先的电话" in page
+
+
+def test_an_audit_row_with_null_details_shows_in_the_timeline(world, customer, manager_client):
+    from sqlalchemy import insert
+
+    db.session.execute(insert(AuditEvent.__table__).values(
+        actor_id=world.manager.id, actor_role="manager", branch_id=customer.branch_id, action="customer_restore",
+        subject_type="customer", subject_id=customer.id, customer_id=customer.id, details=None))
+    db.session.commit()
+    response = manager_client.get(f"/customers/{customer.id}")
+    assert response.status_code == 200 and "恢复" in body(response)

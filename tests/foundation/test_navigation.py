@@ -49,3 +49,11 @@ def test_a_new_name_or_language_shows_on_the_next_page(world, manager_client):
     after = nav(get(manager_client, "/customers/"))
     assert "改名后的经理" in after
     assert ">Customers</a>" in after and "客户" not in after
+
+
+def test_a_role_change_changes_the_menu_on_the_next_page(world, client_for):
+    client = client_for(world.manager)
+    assert "/customers/audit" not in nav(get(client, "/customers/"))
+    world.manager.role = "supervisor"
+    db.session.commit()
+    assert "/customers/audit" in nav(get(client, "/customers/"))
