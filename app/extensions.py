@@ -36,12 +36,6 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
-# Read pages through a memory map rather than a read() call each: every write (a page view's audit row)
-# empties the other connections' page caches, and the pages they then read again are in the map. (SQLite
-# notes that an I/O error on a mapped file is a signal rather than an error: keep the file on local disk.)
-SQLITE_MMAP_BYTES = 1 << 30
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """WAL, foreign keys and a busy timeout on every SQLite connection."""
@@ -54,7 +48,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     # LIKE must be case-sensitive to use the plain index on the lower-cased name_search column.
     cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
