@@ -68,8 +68,8 @@ _blank_forms: dict[tuple[type, str], Form] = {}
 
 def blank_form(form_class: type[Form]) -> Form:
     """An empty form of this class (defaults, no errors), for templates that only print it: built once
-    per language and shared, since building one costs 40-70 µs and a customer page shows four. Read-only;
-    the templates draw the CSRF field themselves."""
+    per language, since building one costs 40-70 µs and a customer page prints two. Every request and thread
+    shares it: never change it (build a form of your own to set data). The templates draw the CSRF field."""
     key = (form_class, current_language())
     form = _blank_forms.get(key)
     if form is None:
