@@ -24,16 +24,21 @@ _signed_tokens: dict[tuple[str, str], str] = {}
 _SIGNED_TOKENS_MAX = 20_000
 
 
+def csrf_tokens_expire() -> bool:
+    """True when CSRF signatures carry a checked deadline: then every page needs a freshly signed token,
+    and nothing that holds one (the signed token, the rendered navigation bar) can be reused."""
+    return current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None
+
+
 def csrf_token() -> str:
     """Flask-WTF's `generate_csrf`, signing each session's token once per worker."""
     token = g.get("csrf_token")
     if token is not None:
         return token
-    config = current_app.config
-    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
-        return generate_csrf()  # a token that expires must be signed fresh
+    if csrf_tokens_expire():
+        return generate_csrf()
     raw = session.get("csrf_token")
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    key = (current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
     token = _signed_tokens.get(key) if raw else None
     if token is None:
         token = generate_csrf()  # creates the session's token when there is none yet

@@ -13,7 +13,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from app import clock, policies
-from app.forms import csrf_token
+from app.forms import csrf_token, csrf_tokens_expire
 from app.i18n import current_language
 from app.labels import LABELS
 
@@ -71,17 +71,21 @@ def navigation_bar(app: Flask) -> Markup:
     menu = nav_items(app)
     active = next((item.prefix for item in menu if endpoint.startswith(item.prefix)), None)
     token = csrf_token()
+
+    def draw() -> Markup:
+        template = app.jinja_env.get_template("_partials/nav.html")
+        return Markup(template.render(user=user, menu=menu, active=active, csrf=token))  # noqa: S704
+
+    if csrf_tokens_expire():
+        return draw()
     key = (request.script_root, user.id, user.display_name, user.role, user.language, current_language(),
            token, active)
-    template = app.jinja_env.get_template("_partials/nav.html")
-    if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:  # a fresh token per page: nothing to reuse
-        return Markup(template.render(user=user, menu=menu, active=active, csrf=token))  # noqa: S704
     cache = app.extensions.setdefault("yinjian_navigation", {})
     html = cache.get(key)
     if html is None:
         if len(cache) >= _NAV_CACHE_MAX:
             cache.clear()
-        html = cache[key] = Markup(template.render(user=user, menu=menu, active=active, csrf=token))  # noqa: S704
+        html = cache[key] = draw()
     return html
 
 
