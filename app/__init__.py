@@ -8,10 +8,10 @@ import secrets
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import Config
-from app.cookie_session import VerifiedCookieSessionInterface
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.i18n import select_locale
+from app.core.config import Config
+from app.core.cookie_session import VerifiedCookieSessionInterface
+from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.core.i18n import select_locale
 
 
 def create_app(config: type[Config] | object = Config) -> Flask:
@@ -37,7 +37,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
         g.csp_nonce = secrets.token_urlsafe(16)
 
     from app.auth import guard
-    from app.extensions import end_autocommit_read, read_without_transaction
+    from app.core.extensions import end_autocommit_read, read_without_transaction
 
     app.before_request(read_without_transaction)
     app.teardown_request(end_autocommit_read)
@@ -49,7 +49,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"])
     limiter.init_app(app)
 
-    from app import errors, security_headers, templating
+    from app.core import errors, security_headers, templating
 
     errors.init_app(app)
     security_headers.init_app(app)
@@ -65,7 +65,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
 
-    from app import cli
+    from app.core import cli
 
     cli.init_app(app)
     _configure_logging(app)
@@ -73,7 +73,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    from app.privacy import PfiLogFilter
+    from app.core.privacy import PfiLogFilter
 
     pfi_filter = PfiLogFilter()
     for handler in logging.getLogger().handlers + app.logger.handlers:

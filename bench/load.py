@@ -67,7 +67,7 @@ def database_exists(kind: str) -> bool:
 
 def make_app():
     from app import create_app
-    from app.config import Config
+    from app.core.config import Config
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
@@ -87,7 +87,7 @@ def migration_head() -> str:
 def current_counts() -> dict:
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.core.extensions import db
 
     counts = {}
     for table in ("branch", "user", "customer", "activity"):
@@ -138,8 +138,8 @@ def build(kind: str) -> dict:
     from sqlalchemy import event, select
 
     from app.auth.passwords import hash_password
-    from app.demo_data import UniqueMobiles, activity_rows, customer_rows
-    from app.extensions import db
+    from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
+    from app.core.extensions import db
     from app.models import Activity, AuditEvent, Branch, Customer, Team, TierChange, User
     from app.models.tally import recount
 
@@ -275,8 +275,8 @@ def describe() -> dict:
     """What the benchmark driver needs: counts, the users of branch 1, ids and 尾号 that exist there."""
     from sqlalchemy import func, select
 
+    from app.core.extensions import db
     from app.customers.services import search_key
-    from app.extensions import db
     from app.models import Customer, User
 
     branch1 = db.session.scalar(select(User.branch_id).where(User.username == "bench01m1"))
@@ -312,7 +312,7 @@ def reset_runtime_rows() -> None:
     """Forget what earlier benchmark runs wrote (sessions, sign-ins, page-view audits)."""
     from sqlalchemy import delete
 
-    from app.extensions import db
+    from app.core.extensions import db
     from app.models import AuditEvent, LoginFailure, UserSession
 
     db.session.execute(delete(AuditEvent).where(AuditEvent.action != "customer_create"))
@@ -343,7 +343,7 @@ def load(kind: str, *, reload: bool = False) -> dict:
             want = expected_counts()
             if all(counts.get(k) == v for k, v in want.items()) and counts.get("alembic") == head:
                 reset_runtime_rows()
-                from app.extensions import db
+                from app.core.extensions import db
 
                 db.session.remove()
                 db.engine.dispose()

@@ -30,7 +30,7 @@ AREAS = [
     ("Jinja templates (app/templates)", ("app/templates/", ".html")),
     ("Jinja runtime", ("jinja2/",)),
     ("Babel / flask_babel (dates, translations)", ("babel/", "flask_babel/")),
-    ("PFI: decrypt + mask (app/privacy.py, cryptography)", ("app/privacy.py", "cryptography/")),
+    ("PFI: decrypt + mask (app/core/privacy.py, cryptography)", ("app/privacy.py", "cryptography/")),
     ("WTForms / Flask-WTF (CSRF, forms)", ("wtforms/", "flask_wtf/")),
     ("Flask-Login / session / guard", ("flask_login/", "app/auth/", "itsdangerous/")),
     ("Flask / Werkzeug (routing, request, response, test client)", ("flask/", "werkzeug/")),
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import event
 
     from app import create_app
-    from app.extensions import db
+    from app.core.extensions import db
 
     manifest = common.read_manifest(args.db)
     if manifest is None:

@@ -13,13 +13,14 @@ from flask import g, has_app_context, request
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from app import clock, create_app, refdata
+from app import create_app
 from app.auth.passwords import hash_password
 from app.auth.services import start_session
-from app.config import TestConfig
-from app.extensions import db, limiter
+from app.core import clock, refdata
+from app.core.config import TestConfig
+from app.core.extensions import db, limiter
+from app.core.privacy import PFI_PATTERNS
 from app.models import Branch, Role, Team, User
-from app.privacy import PFI_PATTERNS
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'"X-CSRFToken":\s*"([^"]+)"|name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

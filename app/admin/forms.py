@@ -7,7 +7,7 @@ from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.forms import Form
+from app.core.forms import Form
 from app.models import ROLE_LABELS, SPECIALTY_LABELS
 
 LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]

@@ -20,9 +20,9 @@ from app.admin.forms import (
 )
 from app.admin.services import InvalidInput
 from app.auth.decorators import fresh_login_required, roles_required
-from app.extensions import db
-from app.forms import Form
-from app.htmx import is_htmx_request, redirect_or_hx, render
+from app.core.extensions import db
+from app.core.forms import Form
+from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.models import ROLE_LABELS, Branch, Team, User
 
 USERS_PER_PAGE = 50

@@ -10,10 +10,10 @@ from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app import audit, clock
 from app.auth.passwords import hash_password
 from app.auth.services import change_password, one_time_password, revoke_all_sessions
-from app.extensions import db
+from app.core import audit, clock
+from app.core.extensions import db
 from app.models import AuditEvent, Branch, LoginFailure, Role, Specialty, Team, User, UserSession
 
 # Who may lead a team (issue: "leader chosen from that branch's active supervisors/managers").

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.forms import Form
+from app.core.forms import Form
 
 
 class LoginForm(Form):

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from app.auth.decorators import PUBLIC
 from app.auth.services import is_fresh, load_session
-from app.extensions import login_manager
-from app.htmx import hx_redirect, is_htmx_request
+from app.core.extensions import login_manager
+from app.core.htmx import hx_redirect, is_htmx_request
 
 # Endpoints a user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_language"}

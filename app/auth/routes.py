@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import audit
 from app.auth import bp
 from app.auth.decorators import any_signed_in, public
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ReauthForm
@@ -21,7 +20,8 @@ from app.auth.services import (
     verify_again,
 )
 from app.auth.services import change_password as set_new_password  # the view below is named change_password
-from app.extensions import db, limiter
+from app.core import audit
+from app.core.extensions import db, limiter
 from app.home import home_url_for
 
 PASSWORD_PROBLEMS = {

@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from app import audit, clock
 from app.auth.passwords import burn_time, hash_password, needs_rehash, verify_password
-from app.extensions import db
+from app.core import audit, clock
+from app.core.extensions import db
 from app.models import LoginFailure, User, UserSession
 
 # Writing last_seen_at on every request would turn every page view into a write.

@@ -14,7 +14,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import Form
+from app.core.forms import Form
+from app.core.validation import ValidationError as InputError
+from app.core.validation import parse_id_number, parse_mobile, parse_uscc
 from app.models import (
     ACTIVITY_LABELS,
     ASSET_BANDS,
@@ -26,8 +28,6 @@ from app.models import (
     TURNOVER_BANDS,
     Tier,
 )
-from app.validation import ValidationError as InputError
-from app.validation import parse_id_number, parse_mobile, parse_uscc
 
 
 def _choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
 
+from app.core.scoping import branch_scope
 from app.models import Customer, CustomerTally, User
-from app.scoping import branch_scope
 
 CUSTOMER = Customer.__table__
 STAFF = User.__table__

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 
-from app import policies
-from app.labels import LABELS
+from app.core import policies
+from app.core.labels import LABELS
+from app.core.privacy import mask
 from app.models import User
-from app.privacy import mask
 
 
 @dataclass(slots=True)

@@ -13,10 +13,21 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from app import audit, policies, refdata
 from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
+from app.core import audit, policies, refdata
+from app.core.extensions import db, limiter
+from app.core.forms import Form, blank_form
+from app.core.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
+from app.core.scoping import (
+    MAX_ID,
+    audit_events_visible_to,
+    get_customer_or_404,
+    owner_choices,
+    staff_visible_to,
+)
+from app.core.validation import classify_search_term, is_individual_business, parse_id_number
 from app.customers import bp, listing
 from app.customers import services as svc
 from app.customers.forms import (
@@ -30,18 +41,7 @@ from app.customers.forms import (
     options,
 )
 from app.customers.presenters import list_rows
-from app.extensions import db, limiter
-from app.forms import Form, blank_form
-from app.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.models import AuditEvent, Customer, TierRule, User
-from app.scoping import (
-    MAX_ID,
-    audit_events_visible_to,
-    get_customer_or_404,
-    owner_choices,
-    staff_visible_to,
-)
-from app.validation import classify_search_term, is_individual_business, parse_id_number
 
 SALES = ("manager", "supervisor")
 READERS = ("manager", "supervisor", "admin")

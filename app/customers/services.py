@@ -13,9 +13,12 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, null, or_, select, union_all
 
-from app import audit, clock, policies, refdata
+from app.core import audit, clock, policies, refdata
+from app.core.extensions import db
+from app.core.privacy import encrypt_pfi, lookup_hash, mask, mask_numbers_in_text
+from app.core.scoping import customers_visible_to, eligible_owners
+from app.core.validation import IdNumber, classify_search_term
 from app.customers import listing
-from app.extensions import db
 from app.models import (
     ASSET_BAND_RANK,
     Activity,
@@ -26,9 +29,6 @@ from app.models import (
     TierRule,
     User,
 )
-from app.privacy import encrypt_pfi, lookup_hash, mask, mask_numbers_in_text
-from app.scoping import customers_visible_to, eligible_owners
-from app.validation import IdNumber, classify_search_term
 
 COUNT_CAP = 10_000
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.scoping import customers_visible_to
 from app.models import Customer, User
-from app.scoping import customers_visible_to
 
 
 def tier_counts(user: User, *, owner: User | None = None) -> dict[str, int]:

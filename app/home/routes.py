@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.auth.decorators import any_signed_in, public, roles_required
+from app.core.extensions import db
+from app.core.htmx import render
 from app.customers.stats import owner_counts, tier_counts
-from app.extensions import db
 from app.home import bp, home_url_for
-from app.htmx import render
 
 
 @bp.route("/")

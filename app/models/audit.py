@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from app.models.org import User
 from app.models.types import UTCDateTime
 

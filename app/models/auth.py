@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from app.models.org import User
 from app.models.types import UTCDateTime
 

@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
+from app.core.privacy import decrypt_pfi
 from app.models.org import Branch, User
 from app.models.types import UTCDateTime
-from app.privacy import decrypt_pfi
 
 
 class CustomerKind(StrEnum):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import DDL, ForeignKey, Integer, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 class CustomerTally(db.Model):

@@ -83,7 +83,7 @@ def upgrade():
         op.execute(statement)
 
     # Existing rows: decrypt once here with the app's keys (migrations run inside the app).
-    from app.privacy import decrypt_pfi, mask
+    from app.core.privacy import decrypt_pfi, mask
 
     bind = op.get_bind()
     rows = bind.execute(sa.select(customer.c.id, customer.c.mobile_enc)

@@ -11,8 +11,8 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select, text
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from app.models import AuditEvent, Branch, Team, User, UserSession
 
 OTP_RE = re.compile(r'data-testid="one-time-password">([^<]+)</code>')

@@ -9,7 +9,7 @@ from app.admin import services
 from app.admin.services import InvalidInput
 from app.auth.passwords import verify_password
 from app.auth.services import load_session, start_session
-from app.extensions import db
+from app.core.extensions import db
 from app.models import AuditEvent, Branch, LoginFailure, Team, User, UserSession
 
 

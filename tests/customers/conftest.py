@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
+from app.core.extensions import db
+from app.core.validation import parse_id_number
 from app.customers import services as svc
-from app.extensions import db
 from app.models import Customer, TierRule, User
-from app.validation import parse_id_number
 from tests.customers.helpers import make_id_number
 
 _seq = itertools.count(1)

@@ -10,7 +10,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from app.extensions import db
+from app.core.extensions import db
 
 MOBILE = "13812345678"
 MOBILE_MASKED = "138****5678"

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import AuditEvent, Customer
 from tests.customers.helpers import FORM, body, tr
 

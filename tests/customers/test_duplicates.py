@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
+from app.core.privacy import encrypt_pfi, lookup_hash
 from app.models import Customer
-from app.privacy import encrypt_pfi, lookup_hash
 from tests.customers.helpers import FORM, ID_NUMBER, MOBILE, USCC, body, count, field_errors, tr
 
 SAME_BRANCH = "A customer with this number already exists in your branch (see below)."

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core.extensions import db
 from app.customers import services as svc
-from app.extensions import db
 from app.models import Activity, AuditEvent, Customer, TierChange
 from tests.customers.helpers import FORM, ID_NUMBER, MOBILE, body, count, tr
 
@@ -400,7 +400,7 @@ def older_link(page: str) -> str | None:
 def test_entries_of_the_same_moment_are_neither_lost_nor_repeated_across_pages(world, customer, manager_client):
     # 35 activities logged in the same second (a batch, a frozen clock) around a tier change: paging by
     # time alone would drop the ones on the page boundary.
-    from app import clock
+    from app.core import clock
 
     moment = clock.now()
     clock.freeze(moment)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.extensions import db
 from app.customers import services as svc
-from app.extensions import db
 from tests.customers.helpers import FORM, body
 
 XSS = "<img src=x onerror=alert(1)>"

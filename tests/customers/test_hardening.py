@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from app.models import AuditEvent, LoginFailure
 from tests.customers.helpers import body
 

@@ -17,10 +17,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from app import clock
 from app.auth.guard import view_access
+from app.core import clock
+from app.core.extensions import db
 from app.customers import services as svc
-from app.extensions import db
 from app.models import Activity, AuditEvent, Customer, TierChange, TierRule
 from tests.customers.helpers import FORM, ID_L2, MOBILE_MASKED, body
 

@@ -14,10 +14,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from sqlalchemy import select
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
+from app.core.privacy import PFI_PATTERNS
 from app.models import AuditEvent, Customer
-from app.privacy import PFI_PATTERNS
 from tests.conftest import PASSWORD
 from tests.customers.helpers import (
     FORM,

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, insert, text
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from app.models import Activity
 from tests.customers.helpers import body
 

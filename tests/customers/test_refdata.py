@@ -1,13 +1,13 @@
 """Reference data (the list's manager and team pickers, the tier rules) is kept per process
-(app/refdata.py), but never stale after a change made in this process, and it expires on its own for
+(app/core/refdata.py), but never stale after a change made in this process, and it expires on its own for
 changes made elsewhere."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
-from app import refdata
-from app.extensions import db
+from app.core import refdata
+from app.core.extensions import db
 from app.models import User
 from tests.customers.helpers import body
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text, update
 
+from app.core.extensions import db
 from app.customers import services as svc
-from app.extensions import db
 from app.models import Customer, CustomerTally
 from app.models.tally import recount
 from tests.customers.helpers import body

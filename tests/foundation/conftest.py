@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from app.config import TestConfig
-from app.extensions import db, limiter
+from app.core.config import TestConfig
+from app.core.extensions import db, limiter
 
 
 @pytest.fixture

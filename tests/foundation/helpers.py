@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from app.auth.services import start_session
-from app.extensions import db
+from app.core.extensions import db
 from app.models import User
 from tests.conftest import PASSWORD  # noqa: F401  (re-exported: every test user's password)
 

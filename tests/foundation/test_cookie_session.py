@@ -8,7 +8,7 @@ from datetime import timedelta
 import itsdangerous.timed
 from itsdangerous import URLSafeTimedSerializer
 
-from app import clock
+from app.core import clock
 from tests.foundation.helpers import PASSWORD, assert_sent_to_login, login_with_form
 
 

@@ -10,7 +10,7 @@ from itsdangerous import SignatureExpired, TimestampSigner, URLSafeTimedSerializ
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from app.extensions import csrf, db
+from app.core.extensions import csrf, db
 from app.models import UserSession
 from tests.conftest import CSRF_RE
 from tests.foundation.helpers import PASSWORD

@@ -10,7 +10,7 @@ from flask import flash
 
 from app.auth.decorators import PUBLIC, public
 from app.auth.guard import view_access
-from app.htmx import render
+from app.core.htmx import render
 
 NONCE_RE = re.compile(r"script-src 'self' 'nonce-([A-Za-z0-9_-]+)'")
 HTMX_CONFIG_RE = re.compile(r'<meta name="htmx-config" content=\'([^\']+)\'>')

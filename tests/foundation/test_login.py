@@ -10,8 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from app.models import AuditEvent, LoginFailure, User, UserSession
 from tests.foundation.helpers import (
     PASSWORD,

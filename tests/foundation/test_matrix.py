@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from app.auth.decorators import PUBLIC
 from app.auth.guard import view_access
-from app.extensions import db
+from app.core.extensions import db
 from tests.foundation.helpers import ROLES, assert_hx_sent_to_login, assert_sent_to_login
 
 CALLERS = ("anon", *ROLES)

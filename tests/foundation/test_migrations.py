@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from app.extensions import db
-from app.privacy import encrypt_pfi
+from app.core.extensions import db
+from app.core.privacy import encrypt_pfi
 from tests.foundation.helpers import service_unavailable
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.conftest import CSRF_RE
 
 ACTIVE_RE = re.compile(r'<a class="nav-link active"\s+href="([^"]+)">([^<]+)</a>')

@@ -15,8 +15,8 @@ from flask_babel import Babel
 from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
-from app import privacy
-from app.privacy import (
+from app.core import privacy
+from app.core.privacy import (
     PFI_PATTERNS,
     CipherError,
     DecryptionError,

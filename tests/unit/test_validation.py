@@ -11,7 +11,7 @@ from flask_babel import Babel
 from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
-from app.validation import (
+from app.core.validation import (
     MESSAGES,
     IdNumber,
     ValidationError,

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 from wtforms.i18n import messages_path
 
-from app.i18n import current_language
+from app.core.i18n import current_language
 
 # Signed CSRF tokens per (secret, session token): signing costs about 0.1 ms (JSON, zlib, HMAC) and every
 # page needs one. With WTF_CSRF_TIME_LIMIT = None the signature carries no deadline that is checked, so

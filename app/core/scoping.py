@@ -6,7 +6,7 @@ from flask import abort
 from sqlalchemy import Select, bindparam, select, true
 from sqlalchemy.orm import joinedload
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import AuditEvent, Customer, User
 
 MAX_ID = 2**31 - 1  # integer primary keys

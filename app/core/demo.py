@@ -9,8 +9,8 @@ from faker import Faker
 from sqlalchemy import insert, select
 
 from app.auth.passwords import hash_password
-from app.demo_data import UniqueMobiles, activity_rows, customer_rows
-from app.extensions import db
+from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
+from app.core.extensions import db
 from app.models import Activity, Branch, Customer, Role, Specialty, Team, TierRule, User
 
 DEMO_PASSWORD = "yinjian-demo"  # noqa: S105 - documented demo password, demo databases only

@@ -16,9 +16,9 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.scoping import branch_scope, owner_choices
 from app.models import Team, TierRule, User
-from app.scoping import branch_scope, owner_choices
 
 
 class Choice(NamedTuple):

@@ -8,7 +8,7 @@ from typing import Any
 from flask import has_request_context, request
 from sqlalchemy import insert
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import AuditEvent, User
 
 

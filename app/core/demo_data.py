@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from faker import Faker
 from stdnum.cn import ric, uscc
 
+from app.core.privacy import encrypt_pfi, lookup_hash, mask
 from app.customers.services import search_key
 from app.models import ActivityKind, Outcome, Source, Status
-from app.privacy import encrypt_pfi, lookup_hash, mask
 
 # Region codes python-stdnum knows (it refuses unknown ones).
 REGIONS = ["110105", "110108", "310104", "440305", "330106", "320102", "420106", "610113", "370202", "350203"]

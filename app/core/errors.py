@@ -9,8 +9,8 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
-from app.htmx import is_htmx_request
+from app.core.extensions import db
+from app.core.htmx import is_htmx_request
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered and try again.")),

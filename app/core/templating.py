@@ -12,10 +12,10 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from app import clock, policies
-from app.forms import csrf_token, csrf_tokens_expire
-from app.i18n import current_language
-from app.labels import LABELS
+from app.core import clock, policies
+from app.core.forms import csrf_token, csrf_tokens_expire
+from app.core.i18n import current_language
+from app.core.labels import LABELS
 
 # Numeric date formats read the same in every language, so plain strftime (much cheaper than Babel) serves.
 STRFTIME = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "yyyy-MM-dd": "%Y-%m-%d", "yyyy-MM-dd HH:mm:ss": "%Y-%m-%d %H:%M:%S"}
@@ -177,13 +177,13 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("mask")
     def mask_filter(value, kind: str, level: int = 1) -> str:
-        from app.privacy import mask
+        from app.core.privacy import mask
 
         return mask(kind, value, level)
 
     @app.template_filter("mask_text")
     def mask_text_filter(value, level: int = 1) -> str:
-        from app.privacy import mask_numbers_in_text
+        from app.core.privacy import mask_numbers_in_text
 
         return mask_numbers_in_text(value if value is None else str(value), level)
 

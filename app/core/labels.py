@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from app import models
-from app.i18n import current_language
+from app.core.i18n import current_language
 
 LABEL_SETS = {
     "kind": models.KIND_LABELS,

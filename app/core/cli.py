@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
                 click.echo("Demo data: the database already has users; left as it is.")
                 return
             raise click.ClickException("The database already has users; demo data is only for an empty database.")
-        from app.demo import build_demo
+        from app.core.demo import build_demo
 
         logins = build_demo(customers_per_branch=customers_per_branch)
         db.session.commit()

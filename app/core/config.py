@@ -85,7 +85,7 @@ class Config:
     # sign-in signature: so this is the absolute limit, never the idle one.
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
     FRESH_LOGIN_MINUTES = 15
-    # How long a worker keeps a branch's manager and team refdata for list pages (app/refdata.py).
+    # How long a worker keeps a branch's manager and team refdata for list pages (app/core/refdata.py).
     REFDATA_CACHE_SECONDS = float(os.environ.get("REFDATA_CACHE_SECONDS", "30"))
     # The served worker's garbage-collector thresholds (wsgi.py), as "gen0,gen1,gen2".
     GC_THRESHOLD = gc_threshold(os.environ.get("GC_THRESHOLD", "10000,50,100"))
