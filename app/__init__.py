@@ -63,6 +63,11 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
 
+    from app.core.extensions import check_commits, start_counting_commits
+
+    app.before_request(start_counting_commits)  # after the guard: see the transaction rule in extensions
+    app.after_request(check_commits)
+
     from app.core import cli
 
     cli.init_app(app)

@@ -8,6 +8,7 @@ from babel import support
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
 
+from app.core import worker_copies
 from app.core.i18n import current_language
 
 
@@ -15,6 +16,9 @@ from app.core.i18n import current_language
 def wtforms_messages(language: str) -> support.Translations:
     """WTForms' catalogue for a language, read from disk once (Flask-WTF would read it for every form)."""
     return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+worker_copies.keep("wtforms messages", wtforms_messages.cache_clear)
 
 
 class Form(FlaskForm):

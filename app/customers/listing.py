@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
 
+from app.core import worker_copies
 from app.core.scoping import branch_scope
 from app.models import Customer, CustomerTally, User
 
@@ -132,3 +133,6 @@ def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, ti
     values = {"branch_id": branch_id, "term": term, "tier": tier, "status": status, "source": source,
               "owner_id": owner_id, "team_id": team_id}
     return shape, {k: v for k, v in values.items() if v not in (None, "")}
+
+
+worker_copies.keep("list statements", lambda: (page_statement.cache_clear(), count_statement.cache_clear()))

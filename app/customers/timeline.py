@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, null, or_, select, union_all
 
+from app.core import worker_copies
 from app.core.extensions import db
 from app.core.scoping import MAX_ID
 from app.models import Activity, AuditEvent, Customer, TierChange, User
@@ -127,6 +128,9 @@ def cursor_from(args) -> TimelineCursor:
             and entry_id.isascii() and entry_id.isdigit() and 0 < int(entry_id) <= MAX_ID):
         raise BadCursor("rank or id")
     return TimelineCursor(before, int(rank), int(entry_id))
+
+
+worker_copies.keep("timeline statements", _timeline_statement.cache_clear)
 
 
 def customer_timeline(customer: Customer, *, before: TimelineCursor | None = None,
