@@ -122,7 +122,7 @@ def _no_orm_writes_while_reading(session: Session, _context, _instances) -> None
 @event.listens_for(Session, "after_commit")
 def _count_route_commits(session: Session) -> None:
     # A released savepoint fires this too, inside the still open transaction: only real commits count.
-    if has_request_context() and "route_commits" in g and not session.in_transaction():
+    if has_request_context() and "route_commits" in g and not session.in_nested_transaction():
         g.route_commits += 1
 
 
