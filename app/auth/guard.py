@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.auth.decorators import PUBLIC
 from app.auth.services import is_fresh, load_session
 from app.core.extensions import login_manager
-from app.core.htmx import hx_redirect, is_htmx_request
+from app.core.htmx import hx_redirect, is_htmx_request, made_by_htmx
 
 # Endpoints a user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_language"}
@@ -51,7 +51,7 @@ def safe_referrer() -> str | None:
 
 def _unauthenticated():
     login_url = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
-    if request.headers.get("HX-Request") == "true":
+    if made_by_htmx():
         # Never let htmx swap the login page into a fragment: tell it to navigate instead.
         return hx_redirect(url_for("auth.login"), status=401)
     return redirect(login_url)
@@ -76,7 +76,7 @@ def enforce_access():
     view = current_app.view_functions[endpoint]
     if getattr(view, "_fresh", False) and not is_fresh(g.get("user_session")):
         target = url_for("auth.reauthenticate", next=safe_next(request.full_path.rstrip("?")))
-        if request.headers.get("HX-Request") == "true":
+        if made_by_htmx():
             return hx_redirect(target, status=401)
         return redirect(target)
     return None

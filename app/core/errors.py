@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.core.extensions import db
-from app.core.htmx import is_htmx_request
+from app.core.htmx import is_htmx_request, made_by_htmx
 from app.core.refusals import PolicyError
 
 MESSAGES = {
@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
             title=_l("The form has expired"),
             message=_l("The page was open too long or your session changed. Reload the page and try again."),
         )
-        if request.headers.get("HX-Request") == "true":
+        if made_by_htmx():
             body, status = response
             # A stale token in a long-open page: reload it rather than fail silently (security.md D3).
             return body, status, {"HX-Refresh": "true"}

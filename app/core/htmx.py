@@ -5,10 +5,16 @@ from __future__ import annotations
 from flask import Response, get_flashed_messages, make_response, redirect, render_template, request
 
 
+def made_by_htmx() -> bool:
+    """True for any request htmx sent (a fragment, a boosted link, a history restore): such a caller must be
+    answered with HX-Redirect, never a 302 it would follow and swap into the page."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def is_htmx_request() -> bool:
     """True when htmx asked for a fragment (not a boosted link or a history restore)."""
     return (
-        request.headers.get("HX-Request") == "true"
+        made_by_htmx()
         and request.headers.get("HX-Boosted") != "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
@@ -42,6 +48,6 @@ def hx_redirect(url: str, *, status: int = 200) -> Response:
 
 def redirect_or_hx(url: str) -> Response:
     """Post/Redirect/Get for plain forms, HX-Redirect for htmx."""
-    if request.headers.get("HX-Request") == "true":
+    if made_by_htmx():
         return hx_redirect(url)
     return redirect(url, 303)

@@ -10,6 +10,8 @@ The trigger SQL below is what `db.create_all()` installs (tests); migration 0003
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import DDL, ForeignKey, Integer, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,6 +77,17 @@ RECOUNT = (
 
 def triggers_for(dialect_name: str) -> tuple[str, ...]:
     return {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRESQL_TRIGGERS}.get(dialect_name, ())
+
+
+@contextmanager
+def rebuilding_customer(op, **batch_options):
+    """`op.batch_alter_table("customer")` for a migration, with the tally triggers installed again after it:
+    on SQLite a batch rebuild copies the table and drops its triggers. Every migration that alters
+    `customer` uses this; tests/foundation/test_migrations.py fails when the triggers are gone."""
+    with op.batch_alter_table("customer", **batch_options) as batch:
+        yield batch
+    for statement in triggers_for(op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def recount(connection) -> None:
