@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
@@ -31,9 +32,31 @@ def _load_user_from_session(_request):
     return user
 
 
+# What a post-login destination may contain: printable ASCII only (our own links are percent-encoded), so
+# no tab, CR/LF or space a browser would strip (and no CR/LF to break the Location header).
+_NEXT_CHARS = re.compile(r"[!-~]+")
+
+
+def _decoded(path: str) -> str:
+    """`path` percent-decoded until it stops changing (a proxy or a second decode must not find more)."""
+    for _ in range(4):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    return path
+
+
 def safe_next(target: str | None) -> str | None:
-    """Accept only same-site relative paths as a post-login destination."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site relative path to go to after sign-in, or None. Judged as a browser reads it: browsers
+    drop tab/CR/LF and treat a backslash as a slash, so anything that could become `//host` is refused."""
+    if not target or not _NEXT_CHARS.fullmatch(target) or "\\" in target:
+        return None
+    # Decoded as a proxy or a second parser might decode it: still one leading slash, no hidden controls.
+    path = _decoded(re.split(r"[?#]", target, maxsplit=1)[0]).replace("\\", "/")
+    if not path.startswith("/") or "//" in path or any(c.isspace() or not c.isprintable() for c in path):
+        return None
+    if any(segment in (".", "..") for segment in path.split("/")):
         return None
     return target
 
