@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
@@ -12,6 +12,7 @@ from app.auth.decorators import PUBLIC
 from app.auth.services import is_fresh, load_session
 from app.core.extensions import login_manager
 from app.core.htmx import hx_redirect, is_htmx_request
+from app.core.privacy import contains_personal_number
 
 # Endpoints a user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_language"}
@@ -72,8 +73,14 @@ def safe_referrer() -> str | None:
     return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
+def _asked_for() -> str | None:
+    """The page to come back to after sign-in; a query carrying a personal number is dropped (F3)."""
+    path = request.full_path.rstrip("?")
+    return safe_next(request.path if contains_personal_number(unquote_plus(path)) else path)
+
+
 def _unauthenticated():
-    login_url = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
+    login_url = url_for("auth.login", next=_asked_for())
     if request.headers.get("HX-Request") == "true":
         # Never let htmx swap the login page into a fragment: tell it to navigate instead.
         return hx_redirect(url_for("auth.login"), status=401)
@@ -98,7 +105,7 @@ def enforce_access():
         abort(403)
     view = current_app.view_functions[endpoint]
     if getattr(view, "_fresh", False) and not is_fresh(g.get("user_session")):
-        target = url_for("auth.reauthenticate", next=safe_next(request.full_path.rstrip("?")))
+        target = url_for("auth.reauthenticate", next=_asked_for())
         if request.headers.get("HX-Request") == "true":
             return hx_redirect(target, status=401)
         return redirect(target)
