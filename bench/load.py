@@ -276,7 +276,7 @@ def describe() -> dict:
     from sqlalchemy import func, select
 
     from app.core.extensions import db
-    from app.customers.services import search_key
+    from app.customers.search import search_key
     from app.models import Customer, User
 
     branch1 = db.session.scalar(select(User.branch_id).where(User.username == "bench01m1"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.extensions import db
-from app.customers import services as svc
+from app.customers import records
 from tests.customers.helpers import FORM, body
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -56,7 +56,7 @@ def test_audit_page_escapes_the_name(world, nasty, supervisor_client, admin_clie
 
 def test_a_note_with_htmx_attributes_stays_inert(world, customer, manager_client):
     note = '<button hx-delete="/customers/1" hx-trigger="load">x</button>'
-    svc.log_activity(world.manager, customer, kind="call", outcome=None, note=note)
+    records.log_activity(world.manager, customer, kind="call", outcome=None, note=note)
     db.session.commit()
     page = body(manager_client.get(f"/customers/{customer.id}"))
     assert note not in page
