@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.core.config import Config, per_worker_rate_limits
+from app.core.config import per_worker_rate_limits
 from tests.foundation.helpers import service_unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +44,6 @@ def test_which_configurations_cannot_keep_the_limits(workers, env, refused):
     assert (problem is not None) is refused
     if refused:
         assert "RATELIMIT_STORAGE_URI=redis://" in problem and "RATELIMIT_ALLOW_PER_WORKER=1" in problem
-
-
-def test_the_check_reads_the_same_default_as_the_app():
-    assert Config.RATELIMIT_STORAGE_URI == os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
 
 def _free_port() -> int:
