@@ -82,4 +82,8 @@ def _configure_logging(app: Flask) -> None:
     for handler in logging.getLogger().handlers + app.logger.handlers:
         handler.addFilter(pfi_filter)
     app.logger.addFilter(pfi_filter)
+    # The development server's access log prints query strings verbatim (werkzeug adds its handler lazily).
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, PfiLogFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(pfi_filter)
     app.logger.setLevel(app.config["LOG_LEVEL"])

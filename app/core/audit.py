@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from sqlalchemy import insert
 
 from app.core.extensions import db
+from app.core.privacy import mask_details
 from app.models import AuditEvent, User
 
 
@@ -30,5 +31,5 @@ def record(actor: User | None, action: str, *, subject_type: str | None = None, 
         "subject_id": subject_id,
         "customer_id": customer_id,
         "ip": client_ip(),
-        "details": details,
+        "details": mask_details(details),  # a number typed into a reason or a note is still PFI
     })

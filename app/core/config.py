@@ -18,6 +18,23 @@ def env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def per_worker_rate_limits(workers: int, environ=os.environ) -> str | None:
+    """Why `workers` processes cannot keep the documented rate limits with this environment, or None.
+    memory:// counts in each process, so with two workers 20 sign-ins a minute per IP would become 40."""
+    storage = environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    enabled = environ.get("RATELIMIT_ENABLED", "")
+    if workers <= 1 or not storage.startswith("memory://"):
+        return None
+    if enabled.strip() and enabled.strip().lower() not in {"1", "true", "yes", "on"}:
+        return None  # limits switched off: nothing to keep
+    if environ.get("RATELIMIT_ALLOW_PER_WORKER", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return None  # the operator accepts limits counted per worker
+    return (f"{workers} workers with RATELIMIT_STORAGE_URI={storage}: each worker would count sign-ins and "
+            "number searches on its own, so the limits would not hold (security.md B3). Set "
+            "RATELIMIT_STORAGE_URI=redis://host:6379/0 (shared by every worker and server), or run one worker, "
+            "or set RATELIMIT_ALLOW_PER_WORKER=1 to accept limits counted per worker.")
+
+
 def gc_threshold(value: str) -> tuple[int, int, int]:
     """GC_THRESHOLD ("gen0,gen1,gen2", Python 3.11's meaning of gc.set_threshold)."""
     try:

@@ -11,11 +11,17 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote_plus
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from stdnum.cn import ric
+from stdnum.cn import uscc as stdnum_uscc
 
 __all__ = [
     "AMOUNT_BANDS",
@@ -23,15 +29,19 @@ __all__ = [
     "CipherError",
     "DecryptionError",
     "FieldCipher",
+    "PersonalNumber",
     "PfiLogFilter",
     "UnknownKeyError",
     "amount_band",
     "blind_index",
+    "contains_personal_number",
     "decrypt_pfi",
     "encrypt_pfi",
+    "find_personal_numbers",
     "log_token",
     "lookup_hash",
     "mask",
+    "mask_details",
     "mask_numbers_in_text",
     "pfi_log_token",
     "redact_text",
@@ -384,31 +394,140 @@ PFI_PATTERNS: dict[str, re.Pattern[str]] = {
     "id_number": re.compile(r"(?<!\d)\d{17}[\dXx](?![0-9A-Za-z_])"),
 }
 
-# Extra, log-only patterns: separated mobiles and card-length digit runs.
-_LOG_ONLY_PATTERNS = (
-    re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]\d{4}[ -]\d{4}(?!\d)"),
-    re.compile(r"(?<!\d)\d{16,19}(?!\d)"),
-)
 _REDACTED = "[redacted]"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
+# --- Personal numbers in free text ---------------------------------------------------------
+#
+# Staff type numbers into notes the way they write them: "+86 139-1234-5678", "(+86) 139 1234 5678",
+# full-width digits, "110105 19491231 002x". The scanner reads a same-length ASCII shadow of the text
+# (each character NFKC-normalised on its own: digits, X, the separators validation accepts) so a match
+# maps back onto the original characters. Digits must run on, with at most a few separators between
+# them, to exactly a mobile's, an ID number's, a card's or a 个体工商户 credit code's length: amounts,
+# dates, times, branch and landline numbers are shorter or differently shaped and stay as typed.
+
+_S = r"[ .()\-]{0,3}"  # what may stand between two digits of one number
+_FREE_TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("id_number", re.compile(rf"(?<![0-9])\(?[0-9](?:{_S}[0-9]){{16}}{_S}[0-9X](?![0-9])")),
+    ("bank_card", re.compile(rf"(?<![0-9A-Z])\(?[0-9](?:{_S}[0-9]){{15,18}}(?![0-9A-Z])")),
+    ("mobile", re.compile(rf"(?<![0-9])\(?(?:(?:\+|00){_S})?(?:86{_S}(?:0{_S})?|0{_S})?1{_S}[3-9](?:{_S}[0-9]){{9}}(?![0-9])")),
+    # A credit code whose second character is 2 (个体工商户) identifies a person; companies' codes are public.
+    ("uscc", re.compile(rf"(?<![0-9A-Z])\(?[0-9]{_S}2(?:{_S}[0-9]){{6}}(?:{_S}[0-9A-Z]){{10}}(?![0-9A-Z])")),
+)
+_FEW_DIGITS = 7  # a text with fewer digits than the shortest personal number (a credit code's 8) is left alone
+_ANY_DIGIT = re.compile(r"\d")
+_SHADOW_PUNCTUATION = frozenset("+-.()")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalNumber:
+    """A personal number found in free text: where it is and what it is, normalised."""
+
+    start: int
+    end: int
+    kind: str  # mobile | id_number | bank_card | uscc
+    value: str  # digits (and X or letters) only; a mobile without its +86 / 0 prefix
+
+
+@lru_cache(maxsize=4096)
+def _shadow_char(char: str) -> str:
+    """One character as the scanner sees it: an ASCII digit, upper-case letter, separator, or '#'."""
+    normal = unicodedata.normalize("NFKC", char)
+    if len(normal) == 1 and normal.isascii():
+        if normal.isdigit() or normal in _SHADOW_PUNCTUATION:
+            return normal
+        if normal.isalpha():
+            return normal.upper()
+    if normal.isspace() or char.isspace():
+        return " "
+    return "#"
+
+
+def _shadow(text: str) -> str:
+    if text.isascii():
+        return text.upper().translate(_ASCII_SPACES)
+    return "".join(map(_shadow_char, text))
+
+
+_ASCII_SPACES = str.maketrans({c: " " for c in "\t\n\r\x0b\x0c"})
+
+
+def find_personal_numbers(text: str | None) -> list[PersonalNumber]:
+    """Every mobile, ID number, bank card and 个体工商户 credit code in `text`, in any way of writing
+    them that validation accepts, as non-overlapping spans (the one finder behind masking, the
+    input rule and log redaction)."""
+    if not text or len(_ANY_DIGIT.findall(text)) < _FEW_DIGITS:
+        return []
+    shadow = _shadow(text)
+    candidates: list[PersonalNumber] = []
+    for kind, pattern in _FREE_TEXT_PATTERNS:
+        for found in pattern.finditer(shadow):
+            value = re.sub(r"[^0-9A-Z]", "", found.group())
+            if kind == "mobile":
+                value = value[-11:]
+            elif kind == "uscc" and not stdnum_uscc.is_valid(value):
+                continue
+            elif kind != "uscc" and _is_company_code(value) and not (kind == "id_number" and ric.is_valid(value)):
+                continue  # an all-digit company credit code is public, not an ID or card number
+            candidates.append(PersonalNumber(found.start(), found.end(), kind, value))
+    # Leftmost first, then the longest: overlapping readings of one run of digits count once.
+    candidates.sort(key=lambda n: (n.start, n.start - n.end))
+    chosen: list[PersonalNumber] = []
+    for number in candidates:
+        if not chosen or number.start >= chosen[-1].end:
+            chosen.append(number)
+    return chosen
+
+
+def _is_company_code(value: str) -> bool:
+    return len(value) == 18 and value[1:2] != "2" and stdnum_uscc.is_valid(value)
+
+
+def contains_personal_number(text: str | None) -> bool:
+    """True when free text holds a full personal number (the input rule refuses such text)."""
+    return bool(find_personal_numbers(text))
+
+
+def _replace_numbers(text: str, replacement) -> str:
+    numbers = find_personal_numbers(text)
+    if not numbers:
+        return text
+    parts, last = [], 0
+    for number in numbers:
+        parts.append(text[last:number.start])
+        parts.append(replacement(number))
+        last = number.end
+    parts.append(text[last:])
+    return "".join(parts)
+
 
 def mask_numbers_in_text(text: str | None, level: int = 1) -> str:
-    """Mask any mobile or ID number staff typed into free text (notes, needs, reasons) before display."""
+    """Free text (notes, needs, reasons, audit details) with every personal number in it masked."""
     if not text:
         return ""
-    if not any(p.search(text) for p in PFI_PATTERNS.values()):
-        return text
-    text = PFI_PATTERNS["id_number"].sub(lambda m: mask("id_number", m.group(), level), text)
-    return PFI_PATTERNS["mobile"].sub(lambda m: mask("mobile", m.group(), level), text)
+    return _replace_numbers(text, lambda n: mask(n.kind, n.value, level))
+
+
+def mask_details(value: Any) -> Any:
+    """Audit details with the personal numbers in every string masked (dicts and lists walked)."""
+    if isinstance(value, str):
+        return mask_numbers_in_text(value)
+    if isinstance(value, Mapping):
+        return {key: mask_details(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_details(item) for item in value]
+    return value
 
 
 def redact_text(text: str) -> str:
-    """Replace PFI-looking numbers with [redacted] and escape CR/LF and other controls."""
-    # NFKC first so full-width digits cannot slip past the ASCII-anchored patterns.
+    """Replace personal numbers with [redacted] and escape CR/LF and other controls (one log line)."""
     text = unicodedata.normalize("NFKC", text)
-    for pattern in (*PFI_PATTERNS.values(), *_LOG_ONLY_PATTERNS):
-        text = pattern.sub(_REDACTED, text)
+    if "%" in text or "+" in text:
+        # A query string in an access log: "q=139+1234+5678" or "%2B86%20139..." hides the number's shape.
+        decoded = unquote_plus(text)
+        if len(find_personal_numbers(decoded)) > len(find_personal_numbers(text)):
+            text = decoded
+    text = _replace_numbers(text, lambda n: _REDACTED)
     return _CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 

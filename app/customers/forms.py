@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.core.extensions import db
 from app.core.forms import Form
+from app.core.privacy import contains_personal_number, mask_numbers_in_text
 from app.core.scoping import owner_choices
 from app.core.validation import ValidationError as InputError
 from app.core.validation import is_individual_business, parse_id_number, parse_mobile, parse_uscc
@@ -48,6 +49,26 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+class NoPersonalNumbers:
+    """Free text may not hold a full mobile, ID number or 个体工商户 credit code (README, privacy): the
+    field is refused with a message pointing to the number fields, and comes back with the number masked,
+    so the rest of what was typed is kept and the page never echoes the number."""
+
+    message = _l("A full mobile, ID card or credit code number cannot be saved here. Enter it in the Mobile or "
+                 "ID card number field; it is shown masked here so you can keep the rest of the text.")
+
+    def __call__(self, form, field) -> None:
+        if contains_personal_number(field.data):
+            field.data = mask_numbers_in_text(field.data)
+            raise ValidationError(self.message)
+
+
+def _free_text(*validators) -> list:
+    return [*validators, NoPersonalNumbers()]
+
+
+# Free-text fields of the customer form: shown masked on edit, kept as stored when left as shown.
+FREE_TEXT_FIELDS = ("name", "occupation", "area", "address", "industry", "contact_name", "needs", "notes")
 # Stored values the edit form shows as they are (personal numbers are never put back into the page).
 FILLED_FIELDS = ("kind", "name", "occupation", "area", "address", "income_band", "asset_band", "industry",
                  "contact_name", "turnover_band", "needs", "products_held", "source", "status", "notes",
@@ -60,22 +81,23 @@ class CustomerForm(Form):
     INLINE_FIELDS = ("mobile", "id_number", "uscc", "name", "contact_name")  # checked as the user types
 
     kind = SelectField(_l("Type"), choices=_choices(KIND_LABELS), default="individual")
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter the name.")), Length(max=100)])
+    name = StringField(_l("Name"), validators=_free_text(DataRequired(message=_l("Please enter the name.")),
+                                                     Length(max=100)))
     # No Optional() on fields with a conditional "required" check: Optional() stops the chain, so the
     # validate_<field> method below would never see an empty value.
     mobile = StringField(_l("Mobile"), validators=[Length(max=40)])
     id_number = StringField(_l("ID card number"), validators=[Optional(), Length(max=40)])
     clear_id_number = BooleanField(_l("Remove the stored ID card number"))
-    occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=60)])
-    area = StringField(_l("Area"), validators=[Optional(), Length(max=60)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    occupation = StringField(_l("Occupation"), validators=_free_text(Optional(), Length(max=60)))
+    area = StringField(_l("Area"), validators=_free_text(Optional(), Length(max=60)))
+    address = StringField(_l("Address"), validators=_free_text(Optional(), Length(max=200)))
     income_band = SelectField(_l("Income"), choices=_choices(INCOME_BANDS, "—"), default="")
     asset_band = SelectField(_l("Assets with us and elsewhere"), choices=_choices(ASSET_BANDS, "—"), default="")
     uscc = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=40)])
-    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=60)])
-    contact_name = StringField(_l("Contact person"), validators=[Length(max=60)])
+    industry = StringField(_l("Industry"), validators=_free_text(Optional(), Length(max=60)))
+    contact_name = StringField(_l("Contact person"), validators=_free_text(Length(max=60)))
     turnover_band = SelectField(_l("Turnover"), choices=_choices(TURNOVER_BANDS, "—"), default="")
-    needs = TextAreaField(_l("Needs"), validators=[Optional(), Length(max=2000)])
+    needs = TextAreaField(_l("Needs"), validators=_free_text(Optional(), Length(max=2000)))
     loan_need_wan = IntegerField(_l("Loan need (10k yuan)"),
                                  validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     products_held = IntegerField(_l("Products held with us"), default=0,
@@ -85,7 +107,7 @@ class CustomerForm(Form):
     owner_id = SelectField(_l("Owner"), coerce=int, validate_choice=True, choices=[])
     marketing_consent = BooleanField(_l("Agrees to marketing contact"))
     sensitive_consent = BooleanField(_l("Agrees to the collection of sensitive personal data (ID number, assets)"))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField(_l("Notes"), validators=_free_text(Optional(), Length(max=4000)))
     version = HiddenField()
 
     # Parsed values, set by the validators below.
@@ -116,6 +138,8 @@ class CustomerForm(Form):
         """Put the stored values into the form; personal numbers stay out of the page."""
         for name in FILLED_FIELDS:
             value = getattr(customer, name)
+            if name in FREE_TEXT_FIELDS:
+                value = mask_numbers_in_text(value)  # older notes may hold a full number: never in the page
             getattr(self, name).data = value if value is not None else ""
         # A 个体工商户's credit code identifies a person: like an ID number it stays out of the page.
         if customer.uscc and not is_individual_business(customer.uscc):
@@ -145,34 +169,41 @@ class CustomerForm(Form):
         if business:
             uscc = self.parsed_uscc or (customer.uscc if customer is not None and not self.uscc.data else None)
 
+        def text(field) -> str | None:
+            """The typed text; a stored text shown masked and sent back unchanged keeps what is stored."""
+            stored = getattr(customer, field.name) if customer is not None else None
+            if stored and field.data == mask_numbers_in_text(stored):
+                return stored
+            return field.data or None
+
         def personal(field) -> str | None:
-            return None if business else (field.data or None)
+            return None if business else text(field)
 
         def of_business(field) -> str | None:
-            return (field.data or None) if business else None
+            return text(field) if business else None
 
         return CustomerData(
             kind=self.kind.data,
-            name=self.name.data.strip(),
+            name=(text(self.name) or "").strip(),
             source=self.source.data,
             status=self.status.data,
             mobile=mobile,
             id_number=None if business else id_info,
             occupation=personal(self.occupation),
-            area=self.area.data or None,
-            address=self.address.data or None,
+            area=text(self.area),
+            address=text(self.address),
             income_band=personal(self.income_band),
             asset_band=personal(self.asset_band),
             uscc=uscc,
             industry=of_business(self.industry),
             contact_name=of_business(self.contact_name),
             turnover_band=of_business(self.turnover_band),
-            needs=self.needs.data or None,
+            needs=text(self.needs),
             loan_need_amount=self.loan_need_wan.data * 10_000 if self.loan_need_wan.data else None,
             products_held=self.products_held.data or 0,
             marketing_consent=bool(self.marketing_consent.data),
             sensitive_consent=bool(self.sensitive_consent.data),
-            notes=self.notes.data or None,
+            notes=text(self.notes),
             owner_id=self.owner_id.data if "owner_id" in self else None,
         )
 
@@ -220,24 +251,24 @@ class CustomerForm(Form):
 class ActivityForm(Form):
     kind = SelectField(_l("Contact"), choices=_choices(ACTIVITY_LABELS), default="call")
     outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, "—"), default="")
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=_free_text(Optional(), Length(max=2000)))
 
 
 class TierForm(Form):
     tier = SelectField(_l("Tier"), choices=options((t.value, t.value) for t in Tier))
-    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
-                                                   Length(max=300)])
+    reason = StringField(_l("Reason"), validators=_free_text(DataRequired(message=_l("Please give a reason.")),
+                                                             Length(max=300)))
 
 
 class RevealForm(Form):
     which = HiddenField(validators=[InputRequired()])
-    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason for viewing.")),
-                                                   Length(min=2, max=300)])
+    reason = StringField(_l("Reason"), validators=_free_text(
+        DataRequired(message=_l("Please give a reason for viewing.")), Length(min=2, max=300)))
 
 
 class ArchiveForm(Form):
-    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
-                                                   Length(max=300)])
+    reason = StringField(_l("Reason"), validators=_free_text(DataRequired(message=_l("Please give a reason.")),
+                                                             Length(max=300)))
 
 
 class ReassignForm(Form):

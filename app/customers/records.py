@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import audit, clock, policies
@@ -104,6 +105,19 @@ def _resolve_owner(actor: User, owner_id: int | None) -> int:
     return owner.id
 
 
+def _flush_or_refuse(actor: User, branch_id: int, data: CustomerData, *, exclude_id: int | None = None) -> None:
+    """Flush the customer. The duplicate check before it races: when another save of the same person (in
+    any branch) got in first, the bank-wide unique index refuses this one, which becomes DuplicateCustomer.
+    The failed transaction is rolled back (nothing of this attempt is kept) and the check runs again in a
+    new one, which sees the winner."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        refuse_duplicates(actor, branch_id=branch_id, data=data, exclude_id=exclude_id)
+        raise
+
+
 def create_customer(actor: User, data: CustomerData) -> Customer:
     """Create a customer in the actor's branch; refuses duplicates."""
     if not policies.can_create_customer(actor):
@@ -119,7 +133,7 @@ def create_customer(actor: User, data: CustomerData) -> Customer:
     _set_consents(customer, data, actor)
     customer.tier = suggest_tier(customer, load_tier_rules())
     db.session.add(customer)
-    db.session.flush()
+    _flush_or_refuse(actor, actor.branch_id, data)
     db.session.add(TierChange(customer_id=customer.id, from_tier=None, to_tier=customer.tier,
                               suggested_tier=customer.tier, reason="",  # shown as "suggested by the tier rules", in the reader's language
                               user_id=actor.id, at=now))
@@ -196,20 +210,24 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
     _set_consents(customer, data, actor)
     customer.updated_at = clock.now()
     customer.updated_by_id = actor.id
-    for diff in differences:
-        audit.record(actor, "customer_update", subject_type="customer", subject_id=customer.id,
-                     customer_id=customer.id, branch_id=customer.branch_id,
-                     field=diff.field, old=diff.saved, new=diff.yours)
-    changed = [d.field for d in differences]
+    old_owner = customer.owner_id
     if new_owner is not None:
-        audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
-                     customer_id=customer.id, branch_id=customer.branch_id, old=customer.owner_id, new=new_owner)
         customer.owner_id = new_owner
-        changed.append("owner_id")
+    branch_id, customer_id = customer.branch_id, customer.id
     try:
-        db.session.flush()  # version_id_col: a concurrent save between load and flush fails the UPDATE
+        # Before the audit rows (their INSERT would flush first): version_id_col fails a stale UPDATE,
+        # the bank-wide unique index a number another branch saved a moment ago.
+        _flush_or_refuse(actor, branch_id, data, exclude_id=customer_id)
     except StaleDataError:
         raise EditConflict(customer, []) from None
+    for diff in differences:
+        audit.record(actor, "customer_update", subject_type="customer", subject_id=customer_id,
+                     customer_id=customer_id, branch_id=branch_id, field=diff.field, old=diff.saved, new=diff.yours)
+    changed = [d.field for d in differences]
+    if new_owner is not None:
+        audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer_id,
+                     customer_id=customer_id, branch_id=branch_id, old=old_owner, new=new_owner)
+        changed.append("owner_id")
     return changed
 
 

@@ -22,6 +22,7 @@ from app.customers.forms import (
     ActivityForm,
     ArchiveForm,
     CustomerForm,
+    NoPersonalNumbers,
     ReassignForm,
     RevealForm,
     TierForm,
@@ -329,7 +330,8 @@ def archive(customer_id: int):
     customer = load_customer(user, customer_id, "archive")
     form = ArchiveForm()
     if not form.validate_on_submit():
-        flash(_("Please give a reason for archiving."), "warning")
+        refused_number = NoPersonalNumbers.message in form.reason.errors
+        flash(str(NoPersonalNumbers.message) if refused_number else _("Please give a reason for archiving."), "warning")
         return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
     records.archive_customer(user, customer, form.reason.data)
     db.session.commit()

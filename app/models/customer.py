@@ -152,17 +152,15 @@ class Customer(db.Model):
         Index("ix_customer_branch_name", "branch_id", "name_search", "updated_at",
               postgresql_ops={"name_search": "varchar_pattern_ops"}, **ACTIVE_ONLY),
         Index("ix_customer_branch_last4", "branch_id", "mobile_last4", **ACTIVE_ONLY),
-        # One record per person per branch: the database is the last word on duplicates.
-        Index("uq_customer_branch_mobile", "branch_id", "mobile_hash", unique=True,
+        # One record per person in the whole bank: the database is the last word on duplicates, also when
+        # two branches create the same person at once (the duplicate check alone races).
+        Index("uq_customer_mobile_hash", "mobile_hash", unique=True,
               sqlite_where=text("mobile_hash IS NOT NULL"), postgresql_where=text("mobile_hash IS NOT NULL")),
-        Index("uq_customer_branch_id_number", "branch_id", "id_number_hash", unique=True,
+        Index("uq_customer_id_number_hash", "id_number_hash", unique=True,
               sqlite_where=text("id_number_hash IS NOT NULL"),
               postgresql_where=text("id_number_hash IS NOT NULL")),
-        Index("uq_customer_branch_uscc", "branch_id", "uscc", unique=True,
+        Index("uq_customer_uscc", "uscc", unique=True,
               sqlite_where=text("uscc IS NOT NULL"), postgresql_where=text("uscc IS NOT NULL")),
-        Index("ix_customer_mobile_hash", "mobile_hash"),
-        Index("ix_customer_id_number_hash", "id_number_hash"),
-        Index("ix_customer_uscc", "uscc"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

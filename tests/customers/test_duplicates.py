@@ -4,7 +4,6 @@ existing record, says only "another branch" for other branches (§3), and the da
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
@@ -146,9 +145,14 @@ def test_database_refuses_a_duplicate_inserted_around_the_service(world, custome
     assert count(Customer) == 2
 
 
-def test_database_allows_the_same_number_in_another_branch_and_many_without_one(world, customer):
-    db.session.add(raw_customer(world, world.other_branch, mobile=MOBILE, id_number=ID_NUMBER))
+@pytest.mark.parametrize("numbers", [{"mobile": MOBILE}, {"id_number": ID_NUMBER}, {"uscc": USCC}],
+                         ids=["mobile", "id-number", "uscc"])
+def test_database_refuses_the_same_number_in_another_branch_and_allows_many_without_one(world, customer, company,
+                                                                                        numbers):
+    db.session.add(raw_customer(world, world.other_branch, **numbers))  # one person, one record, bank-wide
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
     db.session.add_all([raw_customer(world, world.branch) for _ in range(3)])  # no numbers: no conflict
     db.session.commit()
     assert count(Customer) == 5
-    assert db.session.scalar(select(Customer.id).where(Customer.branch_id == world.other_branch.id))

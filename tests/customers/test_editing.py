@@ -8,7 +8,6 @@ import re
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.extensions import db
 from app.customers import records, tiers
@@ -83,7 +82,7 @@ def test_a_save_racing_between_check_and_flush_is_stale(world, customer):
     db.session.execute(update(Customer).where(Customer.id == customer.id).values(version=Customer.version + 1),
                        execution_options={"synchronize_session": False})
     data = records.CustomerData(kind="individual", name="张三丙", source="walk_in", status="prospect", mobile=MOBILE)
-    with pytest.raises(StaleDataError):
+    with pytest.raises(records.EditConflict):  # the UPDATE's stale row, reported as the edit conflict
         records.update_customer(world.manager, loaded, data, expected_version=1)
     db.session.rollback()
 
