@@ -4,32 +4,24 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth import bp
 from app.auth.decorators import any_signed_in, public
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ReauthForm
 from app.auth.guard import safe_next, safe_referrer
-from app.auth.passwords import password_problem
 from app.auth.services import (
     authenticate,
+    change_own_password,
     end_session,
     mark_reauthenticated,
     start_session,
     verify_again,
 )
-from app.auth.services import change_password as set_new_password  # the view below is named change_password
 from app.core import audit
 from app.core.extensions import db, limiter
+from app.core.refusals import InvalidInput, put_on_form
 from app.home import home_url_for
-
-PASSWORD_PROBLEMS = {
-    "too_short": _l("Use at least 12 characters."),
-    "too_long": _l("Use at most 128 characters."),
-    "common": _l("This password is too common. Choose a longer passphrase."),
-    "context": _l("Do not use your name, username or the bank's name in the password."),
-}
 
 
 def _login_ip_limit() -> str:
@@ -47,21 +39,21 @@ def login():
     error = None
     if form.validate_on_submit():
         result = authenticate(form.username.data, form.password.data, ip=request.remote_addr)
-        if result.user is None:
-            db.session.commit()  # keep the failure count even though sign-in failed
-            if result.locked:
-                error = _("Too many failed attempts. Try again in 15 minutes or ask an administrator.")
-            else:
-                error = _("Wrong username or password.")
-        else:
-            session.clear()  # a new session id on sign-in (session fixation)
-            session["sid"] = start_session(result.user, ip=request.remote_addr, user_agent=request.user_agent.string)
-            db.session.commit()
-            target = safe_next(request.args.get("next")) or home_url_for(result.user)
-            if result.user.must_change_password:
-                target = url_for("auth.change_password")
-            return redirect(target)
+        if result.user is not None:
+            return _signed_in(result.user, safe_next(request.args.get("next")))
+        db.session.commit()  # keep the failure count even though sign-in failed
+        error = result.refusal
     return render_template("auth/login.html", form=form, error=error), 200
+
+
+def _signed_in(user, target: str | None, status: int = 302):
+    """Start the user's server-side session under a new cookie (no session fixation) and send them on."""
+    session.clear()
+    session["sid"] = start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+    db.session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"), status)
+    return redirect(target or home_url_for(user), status)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -99,26 +91,15 @@ def change_password():
     """Change one's own password; every other session of the user ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_again(current_user._get_current_object(), form.current_password.data,
-                            ip=request.remote_addr, action="password_change"):
+        user = current_user._get_current_object()
+        try:
+            change_own_password(user, form.current_password.data, form.new_password.data, ip=request.remote_addr)
+        except InvalidInput as exc:
             db.session.commit()  # keep the failure count
-            form.current_password.errors.append(_("The current password is wrong."))
+            put_on_form(exc, form)
         else:
-            problem = password_problem(
-                form.new_password.data,
-                context=(current_user.username, current_user.display_name, current_user.employee_no, "yinjian"),
-            )
-            if problem:
-                form.new_password.errors.append(str(PASSWORD_PROBLEMS[problem]))
-            else:
-                user = current_user._get_current_object()
-                set_new_password(user, form.new_password.data, actor=user)
-                user.must_change_password = False
-                session.clear()
-                session["sid"] = start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
-                db.session.commit()
-                flash(_("Your password has been changed. Other sessions have been signed out."), "success")
-                return redirect(home_url_for(user), 303)
+            flash(_("Your password has been changed. Other sessions have been signed out."), "success")
+            return _signed_in(user, None, 303)
     return render_template("auth/change_password.html", form=form)
 
 

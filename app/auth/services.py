@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
-from app.auth.passwords import burn_time, hash_password, needs_rehash, verify_password
+from app.auth.passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from app.core import audit, clock
 from app.core.extensions import db
+from app.core.refusals import InvalidInput
 from app.models import LoginFailure, User, UserSession
 
 # Writing last_seen_at on every request would turn every page view into a write.
@@ -31,6 +33,21 @@ def normalize_username(username: str) -> str:
 class SignInResult:
     user: User | None
     locked: bool = False
+
+    @property
+    def refusal(self) -> str:
+        """What the sign-in page says when there is no user (the same for unknown names and wrong passwords)."""
+        if self.locked:
+            return str(_l("Too many failed attempts. Try again in 15 minutes or ask an administrator."))
+        return str(_l("Wrong username or password."))
+
+
+PASSWORD_PROBLEMS = {
+    "too_short": _l("Use at least 12 characters."),
+    "too_long": _l("Use at most 128 characters."),
+    "common": _l("This password is too common. Choose a longer passphrase."),
+    "context": _l("Do not use your name, username or the bank's name in the password."),
+}
 
 
 def recent_failures(username: str) -> int:
@@ -185,6 +202,18 @@ def change_password(user: User, new_password: str, *, actor: User) -> None:
     revoke_all_sessions(user)
     audit.record(actor, "password_change" if actor.id == user.id else "password_reset",
                  subject_type="user", subject_id=user.id)
+
+
+def change_own_password(user: User, current: str, new: str, *, ip: str | None) -> None:
+    """A user changes their own password: the current one checked under the failure counter, the new one
+    against the password rules; every session of the user ends (the caller starts a new one)."""
+    if not verify_again(user, current, ip=ip, action="password_change"):
+        raise InvalidInput({"current_password": _l("The current password is wrong.")})
+    problem = password_problem(new, context=(user.username, user.display_name, user.employee_no, "yinjian"))
+    if problem:
+        raise InvalidInput({"new_password": PASSWORD_PROBLEMS[problem]})
+    change_password(user, new, actor=user)
+    user.must_change_password = False
 
 
 def one_time_password() -> str:

@@ -121,7 +121,7 @@ class CustomerForm(Form):
         self.editing_has_id = editing_has_id
 
     @classmethod
-    def for_user(cls, user: User, customer: Customer | None = None) -> CustomerForm:
+    def for_user(cls, user: User, customer: Customer | None = None, *, fill: bool = False) -> CustomerForm:
         """The form as `user` may fill it: supervisors pick the owner among the branch's managers (read
         fresh: a form that saves an owner must not offer a stale list); managers own what they create."""
         form = cls(editing_has_mobile=bool(customer and customer.mobile_enc),
@@ -132,6 +132,8 @@ class CustomerForm(Form):
                 form.owner_id.choices.insert(0, SelectChoice(customer.owner_id, customer.owner.display_name))
         else:
             del form.owner_id  # not even bound: a posted owner_id is ignored (security.md A5)
+        if fill and customer is not None:
+            form.fill_from(customer)
         return form
 
     def fill_from(self, customer: Customer) -> None:

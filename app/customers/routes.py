@@ -177,9 +177,7 @@ def edit(customer_id: int):
     """Edit a customer with optimistic locking: a stale save is refused with a view of what changed."""
     user = _current()
     customer = load_customer(user, customer_id, "edit")
-    form = CustomerForm.for_user(user, customer)
-    if request.method == "GET":
-        form.fill_from(customer)
+    form = CustomerForm.for_user(user, customer, fill=request.method == "GET")
     conflict, found = None, []
     if form.validate_on_submit():
         try:
@@ -196,8 +194,7 @@ def edit(customer_id: int):
             flash(_("Changes saved.") if changed else _("Nothing was changed."), "success" if changed else "info")
             return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
     return render("customers/edit.html", "customers/_form.html", status=409 if conflict else 200, form=form,
-                  customer=customer, conflict=conflict, duplicates=found,
-                  action=url_for("customers.edit", customer_id=customer_id))
+                  customer=customer, conflict=conflict, duplicates=found, action=request.path)
 
 
 # ---------------------------------------------------------------- the customer page
