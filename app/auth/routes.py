@@ -98,8 +98,9 @@ def change_password():
             db.session.commit()  # keep the failure count
             put_on_form(exc, form)
         else:
+            response = _signed_in(user, None, 303)  # a new session: the message goes into it
             flash(_("Your password has been changed. Other sessions have been signed out."), "success")
-            return _signed_in(user, None, 303)
+            return response
     return render_template("auth/change_password.html", form=form)
 
 
