@@ -9,7 +9,6 @@ from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.config import Config
-from app.core.cookie_session import VerifiedCookieSessionInterface
 from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.core.i18n import select_locale
 
@@ -17,7 +16,6 @@ from app.core.i18n import select_locale
 def create_app(config: type[Config] | object = Config) -> Flask:
     """Build the Yinjian app from a config class."""
     app = Flask(__name__, instance_relative_config=True)
-    app.session_interface = VerifiedCookieSessionInterface()
     app.config.from_object(config)
     finalize = getattr(config, "finalize", Config.finalize)
     finalize(app)
@@ -66,6 +64,11 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(auditlog_bp, url_prefix="/audit")
+
+    from app.core.extensions import check_commits, start_counting_commits
+
+    app.before_request(start_counting_commits)  # after the guard: see the transaction rule in extensions
+    app.after_request(check_commits)
 
     from app.core import cli
 

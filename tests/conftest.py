@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from app import create_app
 from app.auth.passwords import hash_password
 from app.auth.services import start_session
-from app.core import clock, refdata
+from app.core import clock, worker_copies
 from app.core.config import TestConfig
 from app.core.extensions import db, limiter
 from app.core.privacy import PFI_PATTERNS
@@ -106,7 +106,7 @@ def app():
 def _clean_state(app):
     """Each test starts with empty tables, reset rate limits, a real clock and no PFI leaks."""
     limiter.reset()
-    refdata.forget()  # rows are deleted with plain SQL below, which the cache cannot see
+    worker_copies.clear_all()  # rows are deleted with plain SQL below, which no copy can see
     app.config["PFI_VIOLATIONS"].clear()
     yield
     clock.freeze(None)

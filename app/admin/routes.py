@@ -18,11 +18,10 @@ from app.admin.forms import (
     TeamForm,
     UserFilterForm,
 )
-from app.admin.services import InvalidInput
 from app.auth.decorators import fresh_login_required, roles_required
 from app.core.extensions import db
-from app.core.forms import Form
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
+from app.core.refusals import InvalidInput, put_on_form
 from app.models import ROLE_LABELS, Branch, Team, User
 
 USERS_PER_PAGE = 50
@@ -30,16 +29,6 @@ USERS_PER_PAGE = 50
 
 def _actor() -> User:
     return current_user._get_current_object()
-
-
-def _refused(exc: InvalidInput, form: Form | None = None) -> None:
-    """Undo the attempt and show each message next to its field (or as a flash if it has none)."""
-    db.session.rollback()
-    for name, message in exc.errors.items():
-        if form is not None and name in form:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            flash(str(message), "danger")
 
 
 def _answer(page: str, partial: str, target_url: str, **context):
@@ -89,7 +78,7 @@ def new_branch():
         try:
             branch = services.create_branch(_actor(), code=form.code.data, name=form.name.data)
         except InvalidInput as exc:
-            _refused(exc, form)
+            put_on_form(exc, form)
         else:
             db.session.commit()
             flash(_("Branch %(code)s created.", code=branch.code), "success")
@@ -107,7 +96,7 @@ def edit_branch(branch_id: int):
         try:
             changes = services.update_branch(_actor(), branch, code=form.code.data, name=form.name.data)
         except InvalidInput as exc:
-            _refused(exc, form)
+            put_on_form(exc, form)
         else:
             db.session.commit()
             flash(_("Branch saved.") if changes else _("Nothing was changed."), "success")
@@ -122,7 +111,7 @@ def _switch(change, record, done: str) -> None:
             db.session.commit()
             flash(done, "success")
     except InvalidInput as exc:
-        _refused(exc)
+        put_on_form(exc)
 
 
 def _branch_row(branch: Branch):
@@ -181,7 +170,7 @@ def new_team(branch_id: int):
         try:
             team = services.create_team(_actor(), branch, name=form.name.data, leader_id=form.leader_id.data)
         except InvalidInput as exc:
-            _refused(exc, form)
+            put_on_form(exc, form)
         else:
             db.session.commit()
             flash(_("Team %(name)s created.", name=team.name), "success")
@@ -201,7 +190,7 @@ def edit_team(team_id: int):
         try:
             changes = services.update_team(_actor(), team, name=form.name.data, leader_id=form.leader_id.data)
         except InvalidInput as exc:
-            _refused(exc, form)
+            put_on_form(exc, form)
         else:
             db.session.commit()
             flash(_("Team saved.") if changes else _("Nothing was changed."), "success")
@@ -291,7 +280,7 @@ def new_user():
         try:
             user, password = services.create_user(_actor(), username=form.username.data, **_user_values(form))
         except InvalidInput as exc:
-            _refused(exc, form)
+            put_on_form(exc, form)
         else:
             db.session.commit()
             # Rendered in this response, never redirected: the password must not reach a URL, session or log.
@@ -329,7 +318,7 @@ def edit_user(user_id: int):
         try:
             changes = services.update_user(_actor(), user, **_user_values(form), active=form.active.data)
         except InvalidInput as exc:
-            _refused(exc, form)
+            put_on_form(exc, form)
         else:
             db.session.commit()
             if changes:
@@ -382,7 +371,7 @@ def reset_password(user_id: int):
         try:
             password = services.reset_password(_actor(), user)
         except InvalidInput as exc:
-            _refused(exc)
+            put_on_form(exc)
             return redirect(url_for("admin.user", user_id=user.id), 303)
         db.session.commit()
         return render_template("admin/one_time_password.html", user=user, password=password, created=False)

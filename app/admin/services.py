@@ -14,21 +14,13 @@ from app.auth.passwords import hash_password
 from app.auth.services import change_password, one_time_password, revoke_all_sessions
 from app.core import audit, clock
 from app.core.extensions import db
+from app.core.refusals import InvalidInput
 from app.models import AuditEvent, Branch, LoginFailure, Role, Specialty, Team, User, UserSession
 
 # Who may lead a team (issue: "leader chosen from that branch's active supervisors/managers").
 LEADER_ROLES = (Role.SUPERVISOR.value, Role.MANAGER.value)
 # Changing these must end the user's sessions so the change holds from the next request (security.md A6).
 SESSION_FIELDS = ("role", "branch_id", "active")
-
-
-class InvalidInput(ValueError):
-    """Input refused before anything changed; `errors` maps a form field name to its message."""
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        # str() is only the field names: a message may quote what the admin typed.
-        super().__init__(", ".join(sorted(errors)))
-        self.errors = errors
 
 
 def _text(value: str | None) -> str:

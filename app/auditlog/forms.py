@@ -30,13 +30,13 @@ class AuditFilterForm(Form):
     date_from = DateField(_l("From"), validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField(_l("To"), validators=[Optional()], format="%Y-%m-%d")
     actor = SelectField(_l("Staff member"), coerce=optional_int, choices=[], validate_choice=False)
-    action = SelectField(_l("Action"), choices=[], invalid_choice_message=INVALID_CHOICE)
+    action = SelectField(_l("Action"), choices=[], default="", invalid_choice_message=INVALID_CHOICE)
     customer = HiddenField(filters=[optional_int])
     page = HiddenField(filters=[optional_int])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if ok and self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
+        if self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
             self.date_to.errors = [_l("The end date is before the start date.")]
             return False
         return ok

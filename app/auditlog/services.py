@@ -28,6 +28,8 @@ PER_PAGE = 50
 ACTION_LABELS = {
     "customer_view": _l("Viewed a customer"),
     "reveal": _l("Revealed a full number"),
+    "number_search": _l("Searched by a full number"),
+    "duplicate_check": _l("Checked a number for duplicates"),
     "customer_create": _l("Created a customer"),
     "customer_update": _l("Changed customer details"),
     "customer_reassign": _l("Reassigned a customer"),
@@ -255,6 +257,11 @@ def _subject(names: _Names, event: AuditEvent) -> str:
     return table.get(event.subject_id) or "—"
 
 
+def _number_lookup(details: dict) -> str:
+    return _("%(field)s %(term)s: %(hits)s found.", field=LABELS.field.get(details.get("field", ""), _("number")),
+             term=mask_numbers_in_text(str(details.get("term") or "")), hits=details.get("hits", 0))
+
+
 def _rule(details: dict) -> str:
     metric, threshold = details.get("metric"), details.get("threshold")
     if metric == "assets" and isinstance(threshold, int) and 0 <= threshold < len(ASSET_BANDS):
@@ -279,6 +286,8 @@ SENTENCES: dict[str, SentenceMaker] = {
                                      new=d.get("new") or "—", reason=_reason(d)),
     "customer_archive": lambda n, e, d: _("Reason: %(reason)s", reason=_reason(d)),
     "customer_restore": lambda n, e, d: _("Back in lists and search."),
+    "number_search": lambda n, e, d: _number_lookup(d),
+    "duplicate_check": lambda n, e, d: _number_lookup(d),
     "tier_rule_create": lambda n, e, d: _rule(d),
     "tier_rule_toggle": lambda n, e, d: _("The rule is now on.") if d.get("active") else _("The rule is now off."),
     "login_failed": lambda n, e, d: _("Account name typed: %(name)s", name=mask_numbers_in_text(

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import delete, func, select, update
 
 from app.auth.passwords import burn_time, hash_password, needs_rehash, verify_password
 from app.core import audit, clock
@@ -107,34 +105,13 @@ class LiveSession:
     authenticated_at: datetime
 
 
-_SESSION = UserSession.__table__
-_USER = User.__table__
-# Built once: this runs on every signed-in request, and the ORM path (entity loading, eager join)
-# cost about five times the Core statement.
-_SESSION_LOOKUP = (
-    select(_SESSION.c.id.label("session_id"), _SESSION.c.created_at.label("session_created_at"),
-           _SESSION.c.last_seen_at.label("session_last_seen_at"),
-           _SESSION.c.authenticated_at.label("session_authenticated_at"),
-           _SESSION.c.revoked_at.label("session_revoked_at"), *_USER.c)
-    .join(_USER, _USER.c.id == _SESSION.c.user_id)
-    .where(_SESSION.c.token_hash == bindparam("token_hash"))
-)
-_USER_KEYS = tuple(c.key for c in _USER.c)
-_USER_CLASS_MANAGER = User.__mapper__.class_manager
-
-
-def _attach_user(row) -> User:
-    """The session's user as a persistent ORM instance, from columns already read (no second SELECT)."""
-    user = db.session.identity_map.get(identity_key(User, row.id))
-    if user is not None:
-        return user
-    # Built as the ORM's loader builds an instance (no __init__, no attribute events): half the cost.
-    user = _USER_CLASS_MANAGER.new_instance()
-    values = row._mapping
-    user.__dict__.update({key: values[key] for key in _USER_KEYS})
-    make_transient_to_detached(user)  # as if loaded: later changes are tracked and flushed as usual
-    db.session.add(user)
-    return user
+def _session_and_user(token: str) -> tuple[UserSession, User] | None:
+    """The session row for a cookie token with its user, in one statement."""
+    row = db.session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _end_session_now(session_id: int, now: datetime) -> None:
@@ -146,25 +123,25 @@ def load_session(token: str | None) -> tuple[LiveSession, User] | None:
     """The live session for a cookie token and its user, ending the session if it has timed out."""
     if not token:
         return None
-    row = db.session.connection().execute(_SESSION_LOOKUP, {"token_hash": _token_hash(token)}).first()
-    if row is None or row.session_revoked_at is not None:
+    found = _session_and_user(token)
+    if found is None or found[0].revoked_at is not None:
         return None
+    row, user = found
     now = clock.now()
     cfg = current_app.config
     # A deactivated user's session ends for good: reactivating the account must not revive it (C5).
     if (
-        not row.active
-        or now - row.session_last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
-        or now - row.session_created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
+        not user.active
+        or now - row.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - row.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
     ):
-        _end_session_now(row.session_id, now)
+        _end_session_now(row.id, now)
         return None
-    live = LiveSession(row.session_id, row.id, row.session_created_at, row.session_last_seen_at,
-                       row.session_authenticated_at)
-    if now - row.session_last_seen_at > LAST_SEEN_RESOLUTION:
+    live = LiveSession(row.id, user.id, row.created_at, row.last_seen_at, row.authenticated_at)
+    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
         db.session.execute(update(UserSession).where(UserSession.id == live.id).values(last_seen_at=now))
         db.session.commit()
-    return live, _attach_user(row)
+    return live, user
 
 
 def is_fresh(row: LiveSession | None) -> bool:

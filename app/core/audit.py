@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
@@ -17,23 +16,12 @@ def client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-@dataclass(frozen=True)
-class ActorSnapshot:
-    """The actor's audit fields, read before a commit expires the user object."""
-
-    id: int
-    role: str
-    branch_id: int | None
-
-
-def snapshot(actor: User) -> ActorSnapshot:
-    return ActorSnapshot(actor.id, actor.role, actor.branch_id)
-
-
-def _row(actor: User | ActorSnapshot | None, action: str, *, subject_type: str | None = None,
-         subject_id: int | None = None, customer_id: int | None = None, branch_id: int | None = None,
-         **details: Any) -> dict[str, Any]:
-    return {
+def record(actor: User | None, action: str, *, subject_type: str | None = None, subject_id: int | None = None,
+           customer_id: int | None = None, branch_id: int | None = None, **details: Any) -> None:
+    """Write one audit row in the current transaction; the caller's commit makes it durable. A plain INSERT
+    (no ORM object), so a reading request can audit what it showed without becoming a writing one.
+    `branch_id` defaults to the actor's; anything else given is kept as the event's details."""
+    db.session.execute(insert(AuditEvent.__table__), {
         "actor_id": actor.id if actor is not None else None,
         "actor_role": actor.role if actor is not None else None,
         "branch_id": branch_id if branch_id is not None else (actor.branch_id if actor is not None else None),
@@ -43,21 +31,4 @@ def _row(actor: User | ActorSnapshot | None, action: str, *, subject_type: str |
         "customer_id": customer_id,
         "ip": client_ip(),
         "details": details,
-    }
-
-
-def record(actor: User | ActorSnapshot | None, action: str, **fields: Any) -> AuditEvent:
-    """Add one audit row to the current transaction; the caller's commit makes it durable.
-    `fields`: subject_type, subject_id, customer_id, branch_id (default: the actor's), and any details."""
-    event = AuditEvent(**_row(actor, action, **fields))
-    db.session.add(event)
-    return event
-
-
-def record_now(actor: User | ActorSnapshot | None, action: str, **fields: Any) -> None:
-    """Write one audit row at once, as a plain INSERT in the current transaction (no ORM object): for
-    the rows written on every page view, where the unit of work cost more than the page's queries."""
-    db.session.connection().execute(_INSERT, _row(actor, action, **fields))
-
-
-_INSERT = insert(AuditEvent.__table__)  # built once; one row is a plain execute, not an executemany
+    })

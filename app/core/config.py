@@ -86,6 +86,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
     FRESH_LOGIN_MINUTES = 15
     # How long a worker keeps a branch's manager and team refdata for list pages (app/core/refdata.py).
+    # What a breach of the transaction rule (extensions.enforce_transaction_rule) does: "log" or "raise".
+    TRANSACTION_RULE_BREACH = "log"
     REFDATA_CACHE_SECONDS = float(os.environ.get("REFDATA_CACHE_SECONDS", "30"))
     # The served worker's garbage-collector thresholds (wsgi.py), as "gen0,gen1,gen2".
     GC_THRESHOLD = gc_threshold(os.environ.get("GC_THRESHOLD", "10000,50,100"))
@@ -165,6 +167,7 @@ class TestConfig(Config):
 
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    TRANSACTION_RULE_BREACH = "raise"
     SESSION_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_TIME_COST = 1

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request
+from app.core.refusals import PolicyError
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered and try again.")),
@@ -50,6 +51,11 @@ def error_response(status: int, *, title=None, message=None):
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(PolicyError)
+    def policy_refused(_error: PolicyError):
+        db.session.rollback()
+        return error_response(403)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         current_app.logger.info("csrf refused: %s", error.description)

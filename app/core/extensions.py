@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Stable constraint names make Alembic batch migrations on SQLite predictable.
 NAMING_CONVENTION = {
@@ -97,3 +97,42 @@ def end_autocommit_read(_exc) -> None:
     if g.pop("read_in_autocommit", False):
         db.session.rollback()
 
+
+
+# The transaction rule: a reading request (request_mode "read") runs without a transaction, so an ORM write
+# in it would not be atomic; a writing request is one transaction, committed once by its route. Breaches
+# raise under tests (TRANSACTION_RULE_BREACH = "raise") and are logged in production.
+
+
+def _breach(message: str) -> None:
+    if current_app.config.get("TRANSACTION_RULE_BREACH") == "raise":
+        raise RuntimeError(message)
+    current_app.logger.error("transaction rule: %s", message)
+
+
+@event.listens_for(Session, "before_flush")
+def _no_orm_writes_while_reading(session: Session, _context, _instances) -> None:
+    if request_mode() != "read":
+        return
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        _breach(f"{request.method} {request.endpoint} wrote through the ORM in a reading request; "
+                "write in a POST route, or audit with audit.record (one INSERT)")
+
+
+@event.listens_for(Session, "after_commit")
+def _count_route_commits(session: Session) -> None:
+    # A released savepoint fires this too, inside the still open transaction: only real commits count.
+    if has_request_context() and "route_commits" in g and not session.in_nested_transaction():
+        g.route_commits += 1
+
+
+def start_counting_commits() -> None:
+    """before_request, registered after the guard: the session bookkeeping before the route is not the route's."""
+    g.route_commits = 0
+
+
+def check_commits(response):
+    """after_request: a writing route commits once (a second commit means two transactions for one request)."""
+    if request_mode() == "write" and g.get("route_commits", 0) > 1:
+        _breach(f"{request.method} {request.endpoint} committed {g.route_commits} times")
+    return response

@@ -10,6 +10,8 @@ from flask import g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app.core import worker_copies
+
 DEFAULT_LANGUAGE = "zh_Hans_CN"
 
 
@@ -17,6 +19,9 @@ DEFAULT_LANGUAGE = "zh_Hans_CN"
 def _parsed(code: str) -> Locale:
     # Locale.parse looks the locale up on disk each time; Flask-Babel would call it on every request.
     return Locale.parse(code)
+
+
+worker_copies.keep("parsed locales", _parsed.cache_clear)
 
 
 def select_locale() -> Locale:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from app import models
+from app.core import worker_copies
 from app.core.i18n import current_language
 
 LABEL_SETS = {
@@ -46,3 +47,4 @@ class Labels:
 
 
 LABELS = Labels()
+worker_copies.keep("label dicts", LABELS._translated.clear)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.core.scoping import in_own_branch
 from app.models import Customer, User
 
 
 def _same_branch(user: User, customer: Customer) -> bool:
-    return user.branch_id is not None and customer.branch_id == user.branch_id
+    return in_own_branch(user, customer.branch_id)
 
 
 def can_list_customers(user: User) -> bool:
@@ -32,24 +33,23 @@ def owns(user: User, customer: Customer) -> bool:
     return customer.owner_id == user.id
 
 
+def sees_full_fields(user: User, owner_id: int, branch_id: int) -> bool:
+    """sees_full_record for a customer known only by its owner and branch (a list row)."""
+    if user.role == "admin":
+        return True
+    if not in_own_branch(user, branch_id):
+        return False
+    return user.role == "supervisor" or (user.role == "manager" and owner_id == user.id)
+
+
 def full_record_rule(user: User) -> Callable[[int, int], bool]:
-    """sees_full_record as a test of (owner_id, branch_id), decided about the user once: a list
-    page asks it for every row."""
-    role, user_id, branch_id = user.role, user.id, user.branch_id
-    if role == "admin":
-        return lambda owner_id, customer_branch_id: True
-    if branch_id is None:
-        return lambda owner_id, customer_branch_id: False
-    if role == "supervisor":
-        return lambda owner_id, customer_branch_id: customer_branch_id == branch_id
-    if role == "manager":
-        return lambda owner_id, customer_branch_id: owner_id == user_id and customer_branch_id == branch_id
-    return lambda owner_id, customer_branch_id: False
+    """sees_full_fields with the user bound: what a list asks of each row."""
+    return lambda owner_id, branch_id: sees_full_fields(user, owner_id, branch_id)
 
 
 def sees_full_record(user: User, customer: Customer) -> bool:
     """Owner, supervisor and admin see names and details; other managers see a masked record."""
-    return full_record_rule(user)(customer.owner_id, customer.branch_id)
+    return sees_full_fields(user, customer.owner_id, customer.branch_id)
 
 
 def can_edit_customer(user: User, customer: Customer) -> bool:
@@ -94,6 +94,11 @@ def can_reassign(user: User, customer: Customer | None = None) -> bool:
     if user.role != "supervisor":
         return False
     return customer is None or _same_branch(user, customer)
+
+
+def sees_every_branch(user: User) -> bool:
+    """Admin's lists cover every branch: they show each row's branch and filter by it."""
+    return user.role == "admin"
 
 
 def can_read_audit(user: User) -> bool:

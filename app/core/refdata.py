@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app.core import worker_copies
 from app.core.extensions import db
 from app.core.scoping import branch_scope, owner_choices
 from app.models import Team, TierRule, User
@@ -71,6 +72,9 @@ def tier_rules() -> tuple[Rule, ...]:
 
 def forget() -> None:
     _copies.clear()
+
+
+worker_copies.keep("reference data", forget)
 
 
 @event.listens_for(Session, "after_flush")

@@ -9,11 +9,11 @@ from flask import Flask, g, request, url_for
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf as csrf_token
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from app.core import clock, policies
-from app.core.forms import csrf_token, csrf_tokens_expire
 from app.core.i18n import current_language
 from app.core.labels import LABELS
 
@@ -76,8 +76,6 @@ def navigation_bar(app: Flask) -> Markup:
         template = app.jinja_env.get_template("_partials/nav.html")
         return Markup(template.render(user=user, menu=menu, active=active, csrf=token))  # noqa: S704
 
-    if csrf_tokens_expire():
-        return draw()
     key = (request.script_root, user.id, user.display_name, user.role, user.language, current_language(),
            token, active)
     cache = app.extensions.setdefault("yinjian_navigation", {})

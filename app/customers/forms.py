@@ -1,7 +1,9 @@
-"""Customer forms: one per intent; personal numbers are parsed by app.validation."""
+"""Customer forms: one per intent, each mapping its input to what the services take; personal numbers are
+parsed by app.core.validation."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -14,9 +16,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core.extensions import db
 from app.core.forms import Form
+from app.core.scoping import owner_choices
 from app.core.validation import ValidationError as InputError
-from app.core.validation import parse_id_number, parse_mobile, parse_uscc
+from app.core.validation import is_individual_business, parse_id_number, parse_mobile, parse_uscc
+from app.customers.records import CustomerData
+from app.customers.search import id_param
 from app.models import (
     ACTIVITY_LABELS,
     ASSET_BANDS,
@@ -26,7 +32,9 @@ from app.models import (
     SOURCE_LABELS,
     STATUS_LABELS,
     TURNOVER_BANDS,
+    Customer,
     Tier,
+    User,
 )
 
 
@@ -40,8 +48,16 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+# Stored values the edit form shows as they are (personal numbers are never put back into the page).
+FILLED_FIELDS = ("kind", "name", "occupation", "area", "address", "income_band", "asset_band", "industry",
+                 "contact_name", "turnover_band", "needs", "products_held", "source", "status", "notes",
+                 "marketing_consent", "sensitive_consent")
+
+
 class CustomerForm(Form):
     """Create or edit a customer. On edit, empty number fields keep the stored value."""
+
+    INLINE_FIELDS = ("mobile", "id_number", "uscc", "name", "contact_name")  # checked as the user types
 
     kind = SelectField(_l("Type"), choices=_choices(KIND_LABELS), default="individual")
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter the name.")), Length(max=100)])
@@ -81,6 +97,84 @@ class CustomerForm(Form):
         super().__init__(*args, **kwargs)
         self.editing_has_mobile = editing_has_mobile
         self.editing_has_id = editing_has_id
+
+    @classmethod
+    def for_user(cls, user: User, customer: Customer | None = None) -> CustomerForm:
+        """The form as `user` may fill it: supervisors pick the owner among the branch's managers (read
+        fresh: a form that saves an owner must not offer a stale list); managers own what they create."""
+        form = cls(editing_has_mobile=bool(customer and customer.mobile_enc),
+                   editing_has_id=bool(customer and customer.id_number_enc))
+        if user.role == "supervisor":
+            form.owner_id.choices = options(db.session.execute(owner_choices(user)).all())
+            if customer is not None and customer.owner_id not in {c.value for c in form.owner_id.choices}:
+                form.owner_id.choices.insert(0, SelectChoice(customer.owner_id, customer.owner.display_name))
+        else:
+            del form.owner_id  # not even bound: a posted owner_id is ignored (security.md A5)
+        return form
+
+    def fill_from(self, customer: Customer) -> None:
+        """Put the stored values into the form; personal numbers stay out of the page."""
+        for name in FILLED_FIELDS:
+            value = getattr(customer, name)
+            getattr(self, name).data = value if value is not None else ""
+        # A 个体工商户's credit code identifies a person: like an ID number it stays out of the page.
+        if customer.uscc and not is_individual_business(customer.uscc):
+            self.uscc.data = customer.uscc
+        self.products_held.data = customer.products_held
+        self.loan_need_wan.data = customer.loan_need_amount // 10_000 if customer.loan_need_amount else None
+        if "owner_id" in self:
+            self.owner_id.data = customer.owner_id
+        self.version.data = str(customer.version)
+
+    @property
+    def expected_version(self) -> int:
+        """The version the user started editing from (0 if the hidden field was tampered with)."""
+        value = self.version.data or ""
+        return int(value) if value.isascii() and value.isdigit() else 0
+
+    def to_data(self, customer: Customer | None = None) -> CustomerData:
+        """The validated input as CustomerData; on edit, empty number fields keep what is stored."""
+        mobile = self.parsed_mobile
+        if mobile is None and customer is not None:
+            mobile = customer.mobile
+        id_info = self.parsed_id
+        if id_info is None and customer is not None and customer.id_number and not self.clear_id_number.data:
+            id_info = parse_id_number(customer.id_number)
+        business = self.kind.data == "business"
+        uscc = None
+        if business:
+            uscc = self.parsed_uscc or (customer.uscc if customer is not None and not self.uscc.data else None)
+
+        def personal(field) -> str | None:
+            return None if business else (field.data or None)
+
+        def of_business(field) -> str | None:
+            return (field.data or None) if business else None
+
+        return CustomerData(
+            kind=self.kind.data,
+            name=self.name.data.strip(),
+            source=self.source.data,
+            status=self.status.data,
+            mobile=mobile,
+            id_number=None if business else id_info,
+            occupation=personal(self.occupation),
+            area=self.area.data or None,
+            address=self.address.data or None,
+            income_band=personal(self.income_band),
+            asset_band=personal(self.asset_band),
+            uscc=uscc,
+            industry=of_business(self.industry),
+            contact_name=of_business(self.contact_name),
+            turnover_band=of_business(self.turnover_band),
+            needs=self.needs.data or None,
+            loan_need_amount=self.loan_need_wan.data * 10_000 if self.loan_need_wan.data else None,
+            products_held=self.products_held.data or 0,
+            marketing_consent=bool(self.marketing_consent.data),
+            sensitive_consent=bool(self.sensitive_consent.data),
+            notes=self.notes.data or None,
+            owner_id=self.owner_id.data if "owner_id" in self else None,
+        )
 
     def validate_mobile(self, field) -> None:
         if not field.data:
@@ -148,6 +242,16 @@ class ArchiveForm(Form):
 
 class ReassignForm(Form):
     owner_id = SelectField(_l("New owner"), coerce=int, choices=[], validate_choice=True)
+
+    @classmethod
+    def for_user(cls, user: User) -> ReassignForm:
+        form = cls()
+        form.owner_id.choices = options(db.session.execute(owner_choices(user)).all())
+        return form
+
+    def selected_ids(self) -> list[int]:
+        """The ticked customers' ids (odd values dropped)."""
+        return [i for i in map(id_param, request.form.getlist("selected_ids")) if i is not None]
 
 
 class TierRuleForm(Form):

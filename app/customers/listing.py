@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
 
+from app.core import worker_copies
 from app.core.scoping import branch_scope
 from app.customers.name_keys import term_range
 from app.models import Branch, Customer, CustomerNameKey, CustomerTally, User
@@ -154,3 +155,6 @@ def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, ti
     shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
                       sort if sort in SORTS else "updated")
     return shape, {k: v for k, v in values.items() if v not in (None, "")}
+
+
+worker_copies.keep("list statements", lambda: (page_statement.cache_clear(), count_statement.cache_clear()))

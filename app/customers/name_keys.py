@@ -53,7 +53,7 @@ def name_keys(name: str | None) -> set[str]:
         initials = [p[0] for p in parts if p]
         keys.update("".join(parts[i:]) for i in range(len(parts)))
         keys.update("".join(initials[i:]) for i in range(len(initials)))
-    return {key[:KEY_LENGTH] for key in keys if key and MAX_CODE_POINT != ord(key[0])}
+    return {key[:KEY_LENGTH] for key in keys if key}
 
 
 def term_range(term: str) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.extensions import db
 from app.core.validation import parse_id_number
-from app.customers import services as svc
+from app.customers import records
 from app.models import Customer, TierRule, User
 from tests.customers.helpers import make_id_number
 
@@ -54,7 +54,7 @@ def make_customer(world) -> Callable[..., Customer]:
         acting = actor or owner
         if acting.id != owner.id:
             fields.setdefault("owner_id", owner.id)
-        customer = svc.create_customer(acting, svc.CustomerData(id_number=id_number, **fields))
+        customer = records.create_customer(acting, records.CustomerData(id_number=id_number, **fields))
         db.session.commit()
         return customer
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.extensions import db
-from app.customers import services as svc
+from app.customers import records, tiers
 from app.models import Activity, AuditEvent, Customer, TierChange
 from tests.customers.helpers import FORM, ID_NUMBER, MOBILE, body, count, tr
 
@@ -82,9 +82,9 @@ def test_a_save_racing_between_check_and_flush_is_stale(world, customer):
     # Another worker saves in between: the row moves on, this session's copy still says version 1.
     db.session.execute(update(Customer).where(Customer.id == customer.id).values(version=Customer.version + 1),
                        execution_options={"synchronize_session": False})
-    data = svc.CustomerData(kind="individual", name="张三丙", source="walk_in", status="prospect", mobile=MOBILE)
+    data = records.CustomerData(kind="individual", name="张三丙", source="walk_in", status="prospect", mobile=MOBILE)
     with pytest.raises(StaleDataError):
-        svc.update_customer(world.manager, loaded, data, expected_version=1)
+        records.update_customer(world.manager, loaded, data, expected_version=1)
     db.session.rollback()
 
 
@@ -337,7 +337,7 @@ def test_invalid_activity_is_not_saved(world, customer, manager_client, htmx):
 
 def test_older_timeline_entries_load_in_pages(world, customer, manager_client):
     for i in range(35):
-        svc.log_activity(world.manager, customer, kind="call", outcome=None, note=f"第{i}次")
+        records.log_activity(world.manager, customer, kind="call", outcome=None, note=f"第{i}次")
     db.session.commit()
     page = body(manager_client.get(f"/customers/{customer.id}"))
     link = re.search(r'hx-get="(/customers/\d+/timeline\?[^"]+)"', page)
@@ -376,10 +376,10 @@ def test_the_quick_forms_offer_exactly_the_choices_their_forms_accept(world, cus
 
 
 def test_a_refused_quick_form_does_not_leak_into_the_next_page(world, customer, make_customer, manager_client):
-    # The customer page shares one empty form per language (app.forms.blank_form): a refused submission
+    # The customer page shares one empty form per language : a refused submission
     # re-renders its own form, and the next page shows empty fields and the right tier again.
     other = make_customer(owner=world.manager)
-    svc.set_tier(world.manager, other, "A", "大额存款")
+    tiers.set_tier(world.manager, other, "A", "大额存款")
     db.session.commit()
     refused = manager_client.hx("POST", f"/customers/{customer.id}/activities", {"kind": "call", "note": "长" * 2001})
     assert "长" * 50 in body(refused) and "is-invalid" in body(refused)
@@ -405,9 +405,9 @@ def test_entries_of_the_same_moment_are_neither_lost_nor_repeated_across_pages(w
     moment = clock.now()
     clock.freeze(moment)
     for i in range(35):
-        svc.log_activity(world.manager, customer, kind="call", outcome=None, note=f"第{i}次")
+        records.log_activity(world.manager, customer, kind="call", outcome=None, note=f"第{i}次")
         if i == 20:
-            svc.set_tier(world.manager, customer, "A", "同一时刻的调整")
+            tiers.set_tier(world.manager, customer, "A", "同一时刻的调整")
     db.session.commit()
     clock.freeze(None)
     seen, link = [], f"/customers/{customer.id}"
@@ -432,7 +432,7 @@ def test_a_garbled_older_link_is_a_400(world, customer, manager_client, query):
 
 
 def test_an_older_link_without_rank_and_id_still_pages_by_time(world, customer, manager_client):
-    svc.log_activity(world.manager, customer, kind="call", outcome=None, note="早先的电话")
+    records.log_activity(world.manager, customer, kind="call", outcome=None, note="早先的电话")
     db.session.commit()
     later = "2999-01-01T00:00:00"
     page = body(manager_client.get(f"/customers/{customer.id}/timeline?before={later}", headers={"HX-Request": "true"}))

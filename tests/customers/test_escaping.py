@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.extensions import db
-from app.customers import services as svc
+from app.customers import records
 from tests.customers.helpers import FORM, body
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -50,13 +50,13 @@ def test_search_fragment_escapes_the_name(world, nasty, manager_client):
 
 
 def test_audit_page_escapes_the_name(world, nasty, supervisor_client, admin_client):
-    assert_escaped(supervisor_client.get("/customers/audit"))
-    assert_escaped(admin_client.get("/customers/audit", headers={"HX-Request": "true"}))
+    assert_escaped(supervisor_client.get("/audit/"))
+    assert_escaped(admin_client.get("/audit/", headers={"HX-Request": "true"}))
 
 
 def test_a_note_with_htmx_attributes_stays_inert(world, customer, manager_client):
     note = '<button hx-delete="/customers/1" hx-trigger="load">x</button>'
-    svc.log_activity(world.manager, customer, kind="call", outcome=None, note=note)
+    records.log_activity(world.manager, customer, kind="call", outcome=None, note=note)
     db.session.commit()
     page = body(manager_client.get(f"/customers/{customer.id}"))
     assert note not in page

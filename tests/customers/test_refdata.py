@@ -52,13 +52,13 @@ def test_pickers_are_scoped_to_the_branch(world, supervisor_client):
 
 
 def test_tier_rules_are_forgotten_when_a_rule_changes(world):
-    from app.customers import services as svc
+    from app.customers import tiers
 
     before = refdata.tier_rules()
-    rule = svc.create_tier_rule(world.admin, tier="A", metric="products", threshold=9)
+    rule = tiers.create_tier_rule(world.admin, tier="A", metric="products", threshold=9)
     db.session.commit()
     after = refdata.tier_rules()
     assert len(after) == len(before) + 1 and ("A", "products", 9) in after
-    svc.toggle_tier_rule(world.admin, rule)
+    tiers.toggle_tier_rule(world.admin, rule)
     db.session.commit()
     assert ("A", "products", 9) not in refdata.tier_rules()

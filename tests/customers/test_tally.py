@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text, update
 
 from app.core.extensions import db
-from app.customers import services as svc
+from app.customers import records
 from app.models import Customer, CustomerTally
 from app.models.tally import recount
 from tests.customers.helpers import body
@@ -41,10 +41,10 @@ def test_create_archive_restore_move_and_delete_keep_the_tally_true(world, make_
     make_customer(world.other_manager, name="李三")
     assert tallies()[world.branch.id] == 2 and tallies()[world.other_branch.id] == 1
 
-    svc.archive_customer(world.supervisor, first, "moved away")
+    records.archive_customer(world.supervisor, first, "moved away")
     db.session.commit()
     assert tallies()[world.branch.id] == 1
-    svc.restore_customer(world.supervisor, first)
+    records.restore_customer(world.supervisor, first)
     db.session.commit()
     assert tallies()[world.branch.id] == 2
 
