@@ -275,8 +275,9 @@ SENTENCES: dict[str, SentenceMaker] = {
     "customer_view": lambda n, e, d: _("Opened the customer's page."),
     "reveal": lambda n, e, d: _("Saw the full %(field)s. Reason: %(reason)s",
                                 field=LABELS.field.get(d.get("field", ""), _("number")), reason=_reason(d)),
-    "customer_create": lambda n, e, d: _("New record with: %(fields)s.", fields=_(", ").join(
-        LABELS.field.get(k, k) for k in (d.get("fields") or {})) or _empty()),
+    "customer_create": lambda n, e, d: _("New record with: %(fields)s.", fields=_("; ").join(
+        _("%(field)s: %(new)s", field=LABELS.field.get(k, k), new=_customer_value(k, v))
+        for k, v in (d.get("fields") or {}).items()) or _empty()),
     "customer_update": lambda n, e, d: _("%(field)s: %(old)s → %(new)s", field=LABELS.field.get(
         d.get("field", ""), d.get("field", "")), old=_customer_value(d.get("field", ""), d.get("old")),
         new=_customer_value(d.get("field", ""), d.get("new"))),
