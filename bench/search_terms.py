@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app import create_app
     from app.core.extensions import db
-    from app.customers import services as svc
+    from app.customers import search as svc
     from app.models import User
 
     manifest = common.read_manifest(args.db)

@@ -61,8 +61,22 @@ class ListShape(NamedTuple):
     sort: str
 
     @property
+    def name_only(self) -> bool:
+        return self.term == "name" and not (self.tier or self.status or self.source or self.owner or self.team)
+
+    @property
     def unfiltered(self) -> bool:
         return self.term is None and not (self.tier or self.status or self.source or self.owner or self.team)
+
+
+def _name_keys(shape: ListShape):
+    """The key table's rows in the term's range (app/customers/name_keys.py), read from its own index:
+    the branch's part of its primary key, or the key index for every branch."""
+    keys = select(NAME_KEY.c.customer_id).where(NAME_KEY.c.key >= bindparam("term_from"),
+                                                NAME_KEY.c.key < bindparam("term_to"))
+    if shape.scope == "branch":
+        keys = keys.where(NAME_KEY.c.branch_id == bindparam("branch_id"))
+    return keys
 
 
 def _where(shape: ListShape):
@@ -75,13 +89,7 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        # The customers with a key in the term's range (app/customers/name_keys.py), read from the key
-        # table's own index: the branch's part of its primary key, or the key index for every branch.
-        keys = select(NAME_KEY.c.customer_id).where(NAME_KEY.c.key >= bindparam("term_from"),
-                                                    NAME_KEY.c.key < bindparam("term_to"))
-        if shape.scope == "branch":
-            keys = keys.where(NAME_KEY.c.branch_id == bindparam("branch_id"))
-        clauses.append(C.id.in_(keys))
+        clauses.append(C.id.in_(_name_keys(shape)))
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
     for name in ("tier", "status", "source"):
@@ -106,6 +114,11 @@ def _total(shape: ListShape, where):
         return func.coalesce(kept, counted)
     if shape.unfiltered and shape.scope == "all":
         return select(func.coalesce(func.sum(TALLY.c.active), 0)).scalar_subquery()
+    if shape.name_only and shape.scope != "none":
+        # Only active customers have keys (records.archive_customer drops them): a name search alone is
+        # counted from the key index, without reading a customer row per match.
+        matches = _name_keys(shape).distinct().limit(bindparam("cap", type_=Integer)).subquery()
+        return select(func.count()).select_from(matches).scalar_subquery()
     return counted
 
 

@@ -71,8 +71,14 @@ def key_rows(customers: Iterable[tuple[int, int, str]]) -> list[dict]:
 
 
 def write_name_keys(connection, customer_id: int, branch_id: int, name: str) -> None:
-    """Replace one customer's keys. Every writer of a customer's name (or branch) calls this."""
-    connection.execute(delete(_TABLE).where(_TABLE.c.customer_id == customer_id))
+    """Replace one active customer's keys. Every writer of a customer's name, branch or archived state
+    calls this or drop_name_keys: the list counts name matches from this table alone."""
+    drop_name_keys(connection, customer_id)
     rows = key_rows([(customer_id, branch_id, name)])
     if rows:
         connection.execute(insert(_TABLE), rows)
+
+
+def drop_name_keys(connection, customer_id: int) -> None:
+    """An archived customer is found by no name."""
+    connection.execute(delete(_TABLE).where(_TABLE.c.customer_id == customer_id))

@@ -15,7 +15,7 @@ from app.core.refusals import PolicyError
 from app.core.scoping import customers_visible_to, eligible_owners
 from app.core.validation import IdNumber
 from app.customers.duplicates import refuse_duplicates
-from app.customers.name_keys import search_key, write_name_keys
+from app.customers.name_keys import drop_name_keys, search_key, write_name_keys
 from app.customers.tiers import load_tier_rules, suggest_tier
 from app.models import Activity, Customer, TierChange, User
 
@@ -236,6 +236,7 @@ def archive_customer(actor: User, customer: Customer, reason: str) -> None:
     audit.record(actor, "customer_archive", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id, reason=reason.strip()[:300])
     db.session.flush()
+    drop_name_keys(db.session, customer.id)  # only active customers are found by name
 
 
 def restore_customer(actor: User, customer: Customer) -> None:
@@ -246,6 +247,7 @@ def restore_customer(actor: User, customer: Customer) -> None:
     audit.record(actor, "customer_restore", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id)
     db.session.flush()
+    write_name_keys(db.session, customer.id, customer.branch_id, customer.name)
 
 
 def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) -> list[Customer]:

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 customer = sa.table('customer', sa.column('id', sa.Integer), sa.column('branch_id', sa.Integer),
-                    sa.column('name', sa.String))
+                    sa.column('name', sa.String), sa.column('archived_at', sa.DateTime))
 BATCH = 5_000
 
 
@@ -36,7 +36,8 @@ def upgrade():
     op.create_index('ix_customer_name_key_key', 'customer_name_key', ['key', 'customer_id'], unique=False)
     op.create_index('ix_customer_name_key_customer_id', 'customer_name_key', ['customer_id'], unique=False)
 
-    # Existing customers: their keys as the app computes them (migrations run inside the app).
+    # Existing active customers (archived ones are found by no name): their keys as the app computes them
+    # (migrations run inside the app).
     from app.customers.name_keys import key_rows
 
     bind = op.get_bind()
@@ -45,7 +46,8 @@ def upgrade():
     last = 0
     while True:
         rows = bind.execute(sa.select(customer.c.id, customer.c.branch_id, customer.c.name)
-                            .where(customer.c.id > last).order_by(customer.c.id).limit(BATCH)).all()
+                            .where(customer.c.id > last, customer.c.archived_at.is_(None))
+                            .order_by(customer.c.id).limit(BATCH)).all()
         if not rows:
             break
         values = key_rows((r.id, r.branch_id, r.name) for r in rows)

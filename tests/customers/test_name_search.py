@@ -88,3 +88,15 @@ def test_keys_and_ranges():
     low, high = term_range("小明")
     assert low <= "小明" < high and low <= "小明明" < high and not (low <= "小昏" < high)
     assert all(len(key) <= 60 for key in name_keys("很" * 100))
+
+
+def test_archiving_hides_a_name_and_restoring_brings_it_back(world, people, supervisor_client):
+    customer = db.session.get(records.Customer, people["张伟"])
+    records.archive_customer(world.supervisor, customer, "销户")
+    db.session.commit()
+    response = supervisor_client.hx("POST", "/customers/search", {"q": "zw"})
+    assert ROW_RE.findall(body(response)) == [] and "0 位客户" in body(response)
+    records.restore_customer(world.supervisor, customer)
+    db.session.commit()
+    response = supervisor_client.hx("POST", "/customers/search", {"q": "zw"})
+    assert ROW_RE.findall(body(response)) == [str(customer.id)] and "1 位客户" in body(response)
