@@ -59,6 +59,9 @@ class ListShape(NamedTuple):
     owner: bool
     team: bool
     sort: str
+    # A one-character name term matches thousands: walk the sort's index and test each id against the
+    # matches, stopping at a page, instead of reading every match's row to sort them all.
+    walk: bool = False
 
     @property
     def name_only(self) -> bool:
@@ -89,7 +92,8 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        clauses.append(C.id.in_(_name_keys(shape)))
+        matched = C.id + 0 if shape.walk else C.id  # "+ 0": not an index lookup per match (SQLite)
+        clauses.append(matched.in_(_name_keys(shape)))
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
     for name in ("tier", "status", "source"):
@@ -166,7 +170,8 @@ def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, ti
     else:
         values["term"] = term
     shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
-                      sort if sort in SORTS else "updated")
+                      sort if sort in SORTS else "updated",
+                      walk=term_kind == "name" and len(values["term_from"]) == 1)
     return shape, {k: v for k, v in values.items() if v not in (None, "")}
 
 
