@@ -2,6 +2,7 @@
 (app/customers/name_keys.py), one b-tree range per search on both databases; existing customers are
 filled in. A key table and not a trigram index: trigrams need 3 characters, and Chinese names and the
 parts people type of them are often 1 or 2 (bench/LEARNED.md). `customer` itself is not rebuilt.
+Also the audit log's time index: admin's log of every branch, newest first, read without sorting them all.
 
 Revision ID: 0005
 Revises: 0003
@@ -35,6 +36,7 @@ def upgrade():
     )
     op.create_index('ix_customer_name_key_key', 'customer_name_key', ['key', 'customer_id'], unique=False)
     op.create_index('ix_customer_name_key_customer_id', 'customer_name_key', ['customer_id'], unique=False)
+    op.create_index('ix_audit_event_at', 'audit_event', ['at', 'id'], unique=False)
 
     # Existing active customers (archived ones are found by no name): their keys as the app computes them
     # (migrations run inside the app).
@@ -57,6 +59,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_audit_event_at', table_name='audit_event')
     op.drop_index('ix_customer_name_key_customer_id', table_name='customer_name_key')
     op.drop_index('ix_customer_name_key_key', table_name='customer_name_key')
     op.drop_table('customer_name_key')
