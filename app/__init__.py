@@ -54,6 +54,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     templating.init_app(app)
 
     from app.admin import bp as admin_bp
+    from app.auditlog import bp as auditlog_bp
     from app.auth import bp as auth_bp
     from app.customers import bp as customers_bp
     from app.home import bp as home_bp
@@ -62,6 +63,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
+    app.register_blueprint(auditlog_bp, url_prefix="/audit")
 
     from app.core.extensions import check_commits, start_counting_commits
 

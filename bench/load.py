@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-LOADER_VERSION = 5  # bump when what the loader writes changes, so old databases are rebuilt
+LOADER_VERSION = 6  # bump when what the loader writes changes, so old databases are rebuilt
 SEED = 20261123
 CHUNK = 20_000
 
@@ -140,7 +140,8 @@ def build(kind: str) -> dict:
     from app.auth.passwords import hash_password
     from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
     from app.core.extensions import db
-    from app.models import Activity, AuditEvent, Branch, Customer, Team, TierChange, User
+    from app.customers.name_keys import key_rows
+    from app.models import Activity, AuditEvent, Branch, Customer, CustomerNameKey, Team, TierChange, User
     from app.models.tally import recount
 
     app = make_app()
@@ -215,11 +216,17 @@ def build(kind: str) -> dict:
         timings["customers"] = time.perf_counter() - t0
         timings["customers_generate"] = gen_seconds
 
-        # What create_customer leaves behind for each customer: the first tier decision and the audit row.
+        # What create_customer leaves behind for each customer: its name search keys, the first tier decision
+        # and the audit row.
         t0 = time.perf_counter()
         created = conn.execute(select(Customer.id, Customer.branch_id, Customer.owner_id, Customer.created_at,
                                       Customer.created_by_id, Customer.tier, Customer.kind, Customer.source,
-                                      Customer.status).order_by(Customer.id)).all()
+                                      Customer.status, Customer.name).order_by(Customer.id)).all()
+        for start in range(0, len(created), CHUNK):
+            bulk_insert(conn, CustomerNameKey.__table__,
+                        key_rows((c.id, c.branch_id, c.name) for c in created[start:start + CHUNK]))
+        timings["name_keys"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         tier_rows, audit_rows = [], []
         for c in created:
             tier_rows.append({"customer_id": c.id, "from_tier": None, "to_tier": c.tier, "suggested_tier": c.tier,
@@ -276,7 +283,7 @@ def describe() -> dict:
     from sqlalchemy import func, select
 
     from app.core.extensions import db
-    from app.customers.search import search_key
+    from app.customers.name_keys import search_key
     from app.models import Customer, User
 
     branch1 = db.session.scalar(select(User.branch_id).where(User.username == "bench01m1"))
@@ -376,14 +383,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="database(s) to load (default: sqlite, plus postgres when DATABASE_URL is set)")
     parser.add_argument("--reload", action="store_true", help="rebuild even if a matching database exists")
     parser.add_argument("--app-dir", type=Path, help="use the app (models, migrations) of another checkout")
+    parser.add_argument("--pg-database", help=f"PostgreSQL database to build (default {common.PG_DATABASE})")
     args = parser.parse_args(argv)
     common.set_app_dir(args.app_dir)
+    if args.pg_database:
+        common.PG_DATABASE = args.pg_database
     kinds = args.db or (["sqlite", "postgres"] if common.pg_server_url() else ["sqlite"])
     if len(kinds) > 1:
         # app.config reads the environment once per process: one database per process.
         for kind in kinds:
             cmd = [sys.executable, __file__, "--db", kind, *(["--reload"] if args.reload else []),
-                   *(["--app-dir", str(args.app_dir)] if args.app_dir else [])]
+                   *(["--app-dir", str(args.app_dir)] if args.app_dir else []),
+                   *(["--pg-database", args.pg_database] if args.pg_database else [])]
             rc = subprocess.run(cmd, check=False).returncode
             if rc:
                 return rc

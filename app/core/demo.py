@@ -11,7 +11,8 @@ from sqlalchemy import insert, select
 from app.auth.passwords import hash_password
 from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
 from app.core.extensions import db
-from app.models import Activity, Branch, Customer, Role, Specialty, Team, TierRule, User
+from app.customers.name_keys import key_rows
+from app.models import Activity, Branch, Customer, CustomerNameKey, Role, Specialty, Team, TierRule, User
 
 DEMO_PASSWORD = "yinjian-demo"  # noqa: S105 - documented demo password, demo databases only
 
@@ -92,10 +93,12 @@ def _demo_customers(branches, *, customers_per_branch: int, seed: int) -> None:
                                   count=customers_per_branch, rng=rng, faker=faker, mobiles=mobiles, now=now))
         db.session.execute(insert(Customer), rows)
         created = db.session.execute(
-            select(Customer.id, Customer.owner_id, Customer.created_at).where(Customer.branch_id == branch.id)
+            select(Customer.id, Customer.owner_id, Customer.created_at, Customer.name)
+            .where(Customer.branch_id == branch.id)
         ).all()
+        db.session.execute(insert(CustomerNameKey), key_rows((c.id, branch.id, c.name) for c in created))
         activities = []
-        for customer_id, owner_id, created_at in created:
+        for customer_id, owner_id, created_at, _name in created:
             activities.extend(activity_rows(customer_id=customer_id, branch_id=branch.id, user_id=owner_id,
                                             count=rng.randrange(0, 6), rng=rng, since=created_at, now=now))
         if activities:

@@ -10,7 +10,7 @@ from faker import Faker
 from stdnum.cn import ric, uscc
 
 from app.core.privacy import encrypt_pfi, lookup_hash, mask
-from app.customers.search import search_key
+from app.customers.name_keys import search_key
 from app.models import ActivityKind, Outcome, Source, Status
 
 # Region codes python-stdnum knows (it refuses unknown ones).

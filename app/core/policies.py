@@ -96,6 +96,11 @@ def can_reassign(user: User, customer: Customer | None = None) -> bool:
     return customer is None or _same_branch(user, customer)
 
 
+def sees_every_branch(user: User) -> bool:
+    """Admin's lists cover every branch: they show each row's branch and filter by it."""
+    return user.role == "admin"
+
+
 def can_read_audit(user: User) -> bool:
     return user.role in ("supervisor", "admin")
 

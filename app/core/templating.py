@@ -34,7 +34,7 @@ NAVIGATION = [
     (("manager",), "home.manager", _l("My day")),
     (("supervisor",), "home.supervisor", _l("Team")),
     (("manager", "supervisor", "admin"), "customers.index", _l("Customers")),
-    (("supervisor", "admin"), "customers.audit_log", _l("Audit log")),
+    (("supervisor", "admin"), "auditlog.index", _l("Audit log")),
     (("admin",), "admin.index", _l("Administration")),
 ]
 

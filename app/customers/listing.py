@@ -17,17 +17,20 @@ from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, se
 
 from app.core import worker_copies
 from app.core.scoping import branch_scope
-from app.models import Customer, CustomerTally, User
+from app.customers.name_keys import term_range
+from app.models import Branch, Customer, CustomerNameKey, CustomerTally, User
 
 CUSTOMER = Customer.__table__
 STAFF = User.__table__
 TALLY = CustomerTally.__table__
+NAME_KEY = CustomerNameKey.__table__
+BRANCH = Branch.__table__
 C = CUSTOMER.c
 
 # What a list row shows (and what policies ask of it), read as plain rows; presenters.list_rows unpacks
 # them in this order.
 ROW_COLUMNS = (C.id, C.kind, C.branch_id, C.owner_id, C.name, C.mobile_masked, C.tier, C.status, C.source,
-               C.updated_at, STAFF.c.display_name.label("owner_name"))
+               C.updated_at, STAFF.c.display_name.label("owner_name"), BRANCH.c.name.label("branch_name"))
 
 SORTS = {
     "updated": (C.updated_at.desc(), C.id.desc()),
@@ -48,7 +51,7 @@ TERM_COLUMNS = {
 class ListShape(NamedTuple):
     """Everything that changes the SQL text of a list query (values are bound separately)."""
 
-    scope: str  # "all", "branch" or "none" (app.scoping.branch_scope)
+    scope: str  # "all", "branch" or "none" (app.scoping.branch_scope; admin's branch filter makes "branch")
     term: str | None  # None, "name" or a key of TERM_COLUMNS
     tier: bool
     status: bool
@@ -56,10 +59,27 @@ class ListShape(NamedTuple):
     owner: bool
     team: bool
     sort: str
+    # A one-character name term matches thousands: walk the sort's index and test each id against the
+    # matches, stopping at a page, instead of reading every match's row to sort them all.
+    walk: bool = False
+
+    @property
+    def name_only(self) -> bool:
+        return self.term == "name" and not (self.tier or self.status or self.source or self.owner or self.team)
 
     @property
     def unfiltered(self) -> bool:
         return self.term is None and not (self.tier or self.status or self.source or self.owner or self.team)
+
+
+def _name_keys(shape: ListShape):
+    """The key table's rows in the term's range (app/customers/name_keys.py), read from its own index:
+    the branch's part of its primary key, or the key index for every branch."""
+    keys = select(NAME_KEY.c.customer_id).where(NAME_KEY.c.key >= bindparam("term_from"),
+                                                NAME_KEY.c.key < bindparam("term_to"))
+    if shape.scope == "branch":
+        keys = keys.where(NAME_KEY.c.branch_id == bindparam("branch_id"))
+    return keys
 
 
 def _where(shape: ListShape):
@@ -72,7 +92,8 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        clauses.append(C.name_search.like(bindparam("term"), escape="\\"))
+        matched = C.id + 0 if shape.walk else C.id  # "+ 0": not an index lookup per match (SQLite)
+        clauses.append(matched.in_(_name_keys(shape)))
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
     for name in ("tier", "status", "source"):
@@ -97,6 +118,11 @@ def _total(shape: ListShape, where):
         return func.coalesce(kept, counted)
     if shape.unfiltered and shape.scope == "all":
         return select(func.coalesce(func.sum(TALLY.c.active), 0)).scalar_subquery()
+    if shape.name_only and shape.scope != "none":
+        # Only active customers have keys (records.archive_customer drops them): a name search alone is
+        # counted from the key index, without reading a customer row per match.
+        matches = _name_keys(shape).distinct().limit(bindparam("cap", type_=Integer)).subquery()
+        return select(func.count()).select_from(matches).scalar_subquery()
     return counted
 
 
@@ -113,6 +139,7 @@ def page_statement(shape: ListShape):
     return (
         select(*ROW_COLUMNS, total.label("total"))
         .join_from(CUSTOMER, STAFF, STAFF.c.id == C.owner_id)
+        .join(BRANCH, BRANCH.c.id == C.branch_id)
         .where(C.id.in_(page_ids))
         .order_by(*order)
     )
@@ -125,13 +152,26 @@ def count_statement(shape: ListShape):
 
 
 def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, tier: str, status: str,
-                     source: str, owner_id: int | None, team_id: int | None, sort: str) -> tuple[ListShape, dict]:
-    """The shape of the actor's list query and the values to bind into it."""
-    scope, branch_id = branch_scope(actor)
-    shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
-                      sort if sort in SORTS else "updated")
-    values = {"branch_id": branch_id, "term": term, "tier": tier, "status": status, "source": source,
+                     source: str, owner_id: int | None, team_id: int | None, sort: str,
+                     branch_id: int | None = None) -> tuple[ListShape, dict]:
+    """The shape of the actor's list query and the values to bind into it. `branch_id` narrows the
+    list of someone who sees every branch (admin) to one; for anyone else their scope stands."""
+    scope, scope_branch = branch_scope(actor)
+    if scope == "all" and branch_id is not None:
+        scope, scope_branch = "branch", branch_id
+    values = {"branch_id": scope_branch, "tier": tier, "status": status, "source": source,
               "owner_id": owner_id, "team_id": team_id}
+    if term_kind == "name":
+        bounds = term_range(term or "")
+        if bounds is None:
+            term_kind = None
+        else:
+            values["term_from"], values["term_to"] = bounds
+    else:
+        values["term"] = term
+    shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
+                      sort if sort in SORTS else "updated",
+                      walk=term_kind == "name" and len(values["term_from"]) == 1)
     return shape, {k: v for k, v in values.items() if v not in (None, "")}
 
 

@@ -28,6 +28,7 @@ class CustomerRow:
     status_label: str
     source_label: str
     owner_name: str
+    branch_name: str
     updated: str
     is_business: bool
 
@@ -40,20 +41,19 @@ def list_rows(viewer: User, customers) -> list[CustomerRow]:
     # The page URL differs only by the id: one url_for for the table, not one per row.
     url_prefix = url_for("customers.show", customer_id=0)[:-1]
     rows = []
-    # Unpacked by position: named access on a result row costs more than the rest of the loop.
-    for (customer_id, kind, branch_id, owner_id, name, mobile_masked, tier, status, source, updated_at,
-         owner_name, *_total) in customers:
+    for row in customers:
         rows.append(CustomerRow(
-            id=customer_id,
-            url=url_prefix + str(customer_id),
-            tier=tier,
-            name=name if sees_full(owner_id, branch_id) else mask("name", name),
-            mobile=mobile_masked or "",  # the same at L1 and L2 (security.md §3), stored at write time
-            status=status,
-            status_label=statuses.get(status, status),
-            source_label=sources.get(source, source),
-            owner_name=owner_name,
-            updated=updated_at.astimezone(tz).date().isoformat(),
-            is_business=kind == "business",
+            id=row.id,
+            url=url_prefix + str(row.id),
+            tier=row.tier,
+            name=row.name if sees_full(row.owner_id, row.branch_id) else mask("name", row.name),
+            mobile=row.mobile_masked or "",  # the same at L1 and L2 (security.md §3), stored at write time
+            status=row.status,
+            status_label=statuses.get(row.status, row.status),
+            source_label=sources.get(row.source, row.source),
+            owner_name=row.owner_name,
+            branch_name=row.branch_name,
+            updated=row.updated_at.astimezone(tz).date().isoformat(),
+            is_business=row.kind == "business",
         ))
     return rows

@@ -16,7 +16,7 @@ from app.core.refusals import PolicyError
 from app.core.scoping import customers_visible_to, eligible_owners
 from app.core.validation import IdNumber
 from app.customers.duplicates import refuse_duplicates
-from app.customers.search import search_key
+from app.customers.name_keys import drop_name_keys, search_key, write_name_keys
 from app.customers.tiers import load_tier_rules, suggest_tier
 from app.models import Activity, Customer, TierChange, User
 
@@ -134,6 +134,7 @@ def create_customer(actor: User, data: CustomerData) -> Customer:
     customer.tier = suggest_tier(customer, load_tier_rules())
     db.session.add(customer)
     _flush_or_refuse(actor, actor.branch_id, data)
+    write_name_keys(db.session, customer.id, customer.branch_id, customer.name)
     db.session.add(TierChange(customer_id=customer.id, from_tier=None, to_tier=customer.tier,
                               suggested_tier=customer.tier, reason="",  # shown as "suggested by the tier rules", in the reader's language
                               user_id=actor.id, at=now))
@@ -203,6 +204,7 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
         new_owner = _resolve_owner(actor, data.owner_id)
     if not differences and new_owner is None:
         return []
+    renamed = data.name != customer.name
     for name in PLAIN_FIELDS:
         setattr(customer, name, getattr(data, name))
     customer.name_search = search_key(data.name)
@@ -220,6 +222,8 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
         _flush_or_refuse(actor, branch_id, data, exclude_id=customer_id)
     except StaleDataError:
         raise EditConflict(customer, []) from None
+    if renamed:  # after the flush: an earlier statement would flush the row (and bump its version) twice
+        write_name_keys(db.session, customer_id, branch_id, data.name)
     for diff in differences:
         audit.record(actor, "customer_update", subject_type="customer", subject_id=customer_id,
                      customer_id=customer_id, branch_id=branch_id, field=diff.field, old=diff.saved, new=diff.yours)
@@ -250,6 +254,7 @@ def archive_customer(actor: User, customer: Customer, reason: str) -> None:
     audit.record(actor, "customer_archive", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id, reason=reason.strip()[:300])
     db.session.flush()
+    drop_name_keys(db.session, customer.id)  # only active customers are found by name
 
 
 def restore_customer(actor: User, customer: Customer) -> None:
@@ -260,6 +265,7 @@ def restore_customer(actor: User, customer: Customer) -> None:
     audit.record(actor, "customer_restore", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id)
     db.session.flush()
+    write_name_keys(db.session, customer.id, customer.branch_id, customer.name)
 
 
 def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) -> list[Customer]:

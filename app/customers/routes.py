@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
@@ -16,7 +15,6 @@ from app.core.extensions import db, limiter
 from app.core.forms import Form
 from app.core.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
-from app.core.scoping import audit_events_visible_to, staff_visible_to
 from app.customers import bp, duplicates, records, search, tiers, timeline
 from app.customers.forms import (
     ActivityForm,
@@ -30,7 +28,7 @@ from app.customers.forms import (
 )
 from app.customers.loaders import load_customer
 from app.customers.presenters import list_rows
-from app.models import AuditEvent, TierRule, User
+from app.models import TierRule, User
 
 SALES = ("manager", "supervisor")
 READERS = ("manager", "supervisor", "admin")
@@ -57,6 +55,8 @@ def _list_context(filters: search.CustomerFilters) -> dict:
         # The filter form (full page) and the reassign select need the branch's staff; a table fragment may not.
         "owners": refdata.managers(user) if full_page or can_reassign else (),
         "teams": refdata.teams(user) if full_page else (),
+        "show_branch": policies.sees_every_branch(user),
+        "branches": search.branch_choices() if full_page and policies.sees_every_branch(user) else (),
         "prev_url": page_url(result.page - 1) if result.has_prev else "",
         "next_url": page_url(result.page + 1) if result.has_next else "",
         "reassign_form": ReassignForm() if can_reassign else None,
@@ -348,36 +348,7 @@ def restore(customer_id: int):
     return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
 
 
-# ---------------------------------------------------------------- audit log and tier rules
-
-
-AUDIT_PAGE = 100
-
-
-@bp.route("/audit")
-@roles_required("supervisor", "admin")
-def audit_log():
-    """The audit log: supervisors read their branch, admin all; filter by customer and by actor."""
-    user = _current()
-    stmt = audit_events_visible_to(user).options(joinedload(AuditEvent.actor))
-    customer_id = search.id_param(request.args.get("customer"))
-    actor_id = search.id_param(request.args.get("actor"))
-    action = request.args.get("action", "")
-    if customer_id:
-        stmt = stmt.where(AuditEvent.customer_id == customer_id)
-    if actor_id:
-        stmt = stmt.where(AuditEvent.actor_id == actor_id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action[:40])
-    before = search.id_param(request.args.get("before"))
-    if before:
-        stmt = stmt.where(AuditEvent.id < before)
-    events = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)).all()
-    has_more = len(events) > AUDIT_PAGE
-    events = events[:AUDIT_PAGE]
-    actors = list(db.session.scalars(staff_visible_to(user).order_by(User.display_name)))
-    return render("customers/audit.html", "customers/_audit_table.html", events=events, has_more=has_more,
-                  actors=actors, customer_id=customer_id, actor_id=actor_id, action=action)
+# ---------------------------------------------------------------- tier rules
 
 
 @bp.route("/tier-rules", methods=["GET", "POST"])

@@ -6,22 +6,18 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.core import audit
+from app.core import audit, policies
 from app.core.extensions import db
 from app.core.privacy import lookup_hash, mask
 from app.core.scoping import MAX_ID, customers_visible_to
 from app.core.validation import classify_search_term
 from app.customers import listing
-from app.models import Customer, User
+from app.models import Branch, Customer, User
 
 COUNT_CAP = 10_000
-
-
-def search_key(name: str) -> str:
-    """The form of a name that prefix search compares: NFKC, lower case, no spaces."""
-    return unicodedata.normalize("NFKC", name or "").lower().replace(" ", "")[:100]
 
 
 SEARCH_TERM_MAX = 60
@@ -51,6 +47,7 @@ class CustomerFilters:
     source: str = ""
     owner_id: int | None = None
     team_id: int | None = None
+    branch_id: int | None = None  # admin only (policies.sees_every_branch); ignored for anyone else
     sort: str = "updated"
     page: int = 1
 
@@ -66,6 +63,7 @@ class CustomerFilters:
             source=values.get("source", "")[:20],
             owner_id=id_param(values.get("owner")),
             team_id=id_param(values.get("team")),
+            branch_id=id_param(values.get("branch")),
             sort=sort if sort in listing.SORTS else "updated",
             page=id_param(values.get("page")) or 1,
         )
@@ -93,6 +91,7 @@ class CustomerFilters:
             "source": self.source or None,
             "owner": self.owner_id,
             "team": self.team_id,
+            "branch": self.branch_id,
             "sort": self.sort if self.sort != "updated" else None,
             "page": self.page if self.page > 1 else None,
         }
@@ -124,15 +123,11 @@ class SearchResult:
         return self.page > 1
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _term_value(term: str) -> tuple[str | None, str | None, str | None]:
     """(term kind for the query, value to bind, error message) for a search box entry."""
     kind, value = classify_search_term(term)
     if kind == "name":
-        return ("name", _escape_like(search_key(value)) + "%", None) if value else (None, None, None)
+        return ("name", value, None) if value else (None, None, None)  # matched by name_keys.term_range
     if kind == "partial_number":
         message = _l("Search by the full mobile number, the full ID card number, or the last 4 digits of the mobile.")
         return kind, None, str(message)
@@ -148,7 +143,8 @@ def search_customers(actor: User, filters: CustomerFilters, *, per_page: int = 5
         return SearchResult([], 0, False, 1, per_page, term_kind, error, filters)
     shape, values = listing.shape_and_values(
         actor, term_kind=term_kind, term=term, tier=filters.tier, status=filters.status, source=filters.source,
-        owner_id=filters.owner_id, team_id=filters.team_id, sort=filters.sort)
+        owner_id=filters.owner_id, team_id=filters.team_id, sort=filters.sort,
+        branch_id=filters.branch_id if policies.sees_every_branch(actor) else None)
     values["cap"] = COUNT_CAP + 1
     connection = db.session.connection()
     page = min(max(filters.page, 1), -(-COUNT_CAP // per_page))  # pages beyond the capped total are not offered
@@ -175,6 +171,11 @@ def _audit_number_search(actor: User, kind: str, typed: str, hits: int) -> None:
     """Who looked which number up (masked), when, and how many customers it found (security.md G1)."""
     value = classify_search_term(typed)[1]
     audit.record(actor, "number_search", field=kind, term=mask(kind, value, 1), hits=hits)
+
+
+def branch_choices() -> list:
+    """(id, name) of every branch, by code: admin's branch filter."""
+    return db.session.execute(select(Branch.id, Branch.name).order_by(Branch.code)).all()
 
 
 def archived_customers(actor: User, *, limit: int = 200) -> list[Customer]:

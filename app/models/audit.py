@@ -20,6 +20,7 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_branch_at", "branch_id", "at"),
         Index("ix_audit_event_customer_at", "customer_id", "at"),
         Index("ix_audit_event_actor_at", "actor_id", "at"),
+        Index("ix_audit_event_at", "at", "id"),  # admin's log of every branch, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

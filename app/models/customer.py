@@ -240,6 +240,26 @@ class Customer(db.Model):
         return f"<Customer {self.id}>"
 
 
+class CustomerNameKey(db.Model):
+    """One way of typing a customer's name (app/customers/name_keys.py): a name search is a key range.
+
+    Written by whoever writes a customer's name (the services, the demo and bench loaders); branch_id
+    is copied so a branch's search reads only its own entries. Keys compare by code point on both
+    databases (PostgreSQL's "C" collation, SQLite's BINARY), which the prefix range relies on."""
+
+    __tablename__ = "customer_name_key"
+    __table_args__ = (
+        Index("ix_customer_name_key_key", "key", "customer_id"),  # admin: every branch
+        Index("ix_customer_name_key_customer_id", "customer_id"),  # rewriting one customer's keys
+        {"sqlite_with_rowid": False},
+    )
+
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60).with_variant(String(60, collation="C"), "postgresql"),
+                                     primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Activity(db.Model):
     """A contact with a customer (call, visit, ...) and its outcome."""
 

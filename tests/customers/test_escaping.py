@@ -50,8 +50,8 @@ def test_search_fragment_escapes_the_name(world, nasty, manager_client):
 
 
 def test_audit_page_escapes_the_name(world, nasty, supervisor_client, admin_client):
-    assert_escaped(supervisor_client.get("/customers/audit"))
-    assert_escaped(admin_client.get("/customers/audit", headers={"HX-Request": "true"}))
+    assert_escaped(supervisor_client.get("/audit/"))
+    assert_escaped(admin_client.get("/audit/", headers={"HX-Request": "true"}))
 
 
 def test_a_note_with_htmx_attributes_stays_inert(world, customer, manager_client):

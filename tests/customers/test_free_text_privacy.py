@@ -91,7 +91,7 @@ def test_the_timeline_fragment_is_masked(world, legacy, manager_client, client_f
 
 def test_the_audit_log_page_masks_old_and_new_details(world, legacy, supervisor_client, admin_client):
     for client in (supervisor_client, admin_client):
-        response = client.get("/customers/audit")
+        response = client.get("/audit/")
         assert response.status_code == 200
         assert "139****6816" in body(response) and "139****6815" in body(response)
         assert_hidden(response)

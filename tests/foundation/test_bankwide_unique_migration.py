@@ -78,7 +78,7 @@ def _check_upgrade_path(capsys) -> None:
         connection.execute(sa.text("UPDATE customer SET mobile_hash = 'm-fff' WHERE id = 3"))
         connection.execute(sa.text("UPDATE customer SET id_number_hash = NULL WHERE id = 4"))
         connection.execute(sa.text("UPDATE customer SET uscc = NULL WHERE id = 6"))
-    flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="0004")
     assert _version() == "0004"
     indexes = _index_names()
     assert {"uq_customer_mobile_hash", "uq_customer_id_number_hash", "uq_customer_uscc"} <= indexes

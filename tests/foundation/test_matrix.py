@@ -43,6 +43,7 @@ EXPECTED: dict[str, Expect] = {
     "home.manager":          Expect(302, 403, 200, 403, 403),
     "home.supervisor":       Expect(302, 403, 403, 200, 403),
     "admin.index":           Expect(302, 403, 403, 403, 200),
+    "auditlog.index":        Expect(302, 403, 403, 200, 200),
     "auth.change_password":  Expect(302, 200, 200, 200, 200),
     "auth.reauthenticate":   Expect(302, 200, 200, 200, 200),
     "auth.set_language":     Expect(302, 303, 303, 303, 303, method="POST", data={"language": "en"}),
@@ -51,7 +52,7 @@ EXPECTED: dict[str, Expect] = {
 
 # Blueprints whose every route must have a row above. Add a blueprint here once its rows are in.
 # admin.* is also swept below: every admin route refuses lobby, manager and supervisor.
-MATRIX_BLUEPRINTS = {"home", "auth"}
+MATRIX_BLUEPRINTS = {"home", "auth", "auditlog"}
 
 # Where each role lands after "/" or after signing in.
 HOME_PATHS = {"lobby": "/lobby", "manager": "/my-day", "supervisor": "/team", "admin": "/admin/"}

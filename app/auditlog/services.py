@@ -1,0 +1,338 @@
+"""Reading the audit log: the scoped query (dates, staff member, action, customer; a page at a time)
+and the presenter that turns each event into a line a compliance officer reads: labels for actions,
+roles and fields, people's names instead of ids, the customer's name as the reader may see it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core import clock, policies
+from app.core.extensions import db
+from app.core.labels import LABELS
+from app.core.privacy import mask, mask_numbers_in_text
+from app.core.scoping import audit_events_visible_to, customers_visible_to, staff_visible_to
+from app.models import ASSET_BANDS, AuditEvent, Branch, Customer, Team, User
+
+PER_PAGE = 50
+
+# Every action the app records, as people name it; the filter offers them in this order.
+ACTION_LABELS = {
+    "customer_view": _l("Viewed a customer"),
+    "reveal": _l("Revealed a full number"),
+    "number_search": _l("Searched by a full number"),
+    "duplicate_check": _l("Checked a number for duplicates"),
+    "customer_create": _l("Created a customer"),
+    "customer_update": _l("Changed customer details"),
+    "customer_reassign": _l("Reassigned a customer"),
+    "tier_change": _l("Changed a tier"),
+    "customer_archive": _l("Archived a customer"),
+    "customer_restore": _l("Restored a customer"),
+    "tier_rule_create": _l("Added a tier rule"),
+    "tier_rule_toggle": _l("Switched a tier rule"),
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "login_locked": _l("Sign-in refused (locked)"),
+    "logout": _l("Signed out"),
+    "reauth_failed": _l("Failed identity check"),
+    "reauth_locked": _l("Identity check refused (locked)"),
+    "password_change": _l("Changed own password"),
+    "password_change_failed": _l("Failed password change"),
+    "password_change_locked": _l("Password change refused (locked)"),
+    "password_reset": _l("Reset a password"),
+    "user_create": _l("Created a staff account"),
+    "user_update": _l("Changed a staff account"),
+    "user_deactivate": _l("Deactivated a staff account"),
+    "user_reactivate": _l("Reactivated a staff account"),
+    "user_sessions_revoke": _l("Ended someone's sessions"),
+    "branch_create": _l("Created a branch"),
+    "branch_update": _l("Changed a branch"),
+    "branch_deactivate": _l("Closed a branch"),
+    "branch_reactivate": _l("Reopened a branch"),
+    "team_create": _l("Created a team"),
+    "team_update": _l("Changed a team"),
+    "team_deactivate": _l("Closed a team"),
+    "team_reactivate": _l("Reopened a team"),
+}
+# Field names of staff, branch and team changes (customer fields come from models.FIELD_LABELS).
+RECORD_FIELD_LABELS = {
+    "username": _l("Username"), "display_name": _l("Name"), "employee_no": _l("Employee number"),
+    "role": _l("Role"), "specialty": _l("Specialty"), "branch_id": _l("Branch"), "team_id": _l("Team"),
+    "language": _l("Language"), "active": _l("Active"), "code": _l("Code"), "name": _l("Name"),
+    "leader_id": _l("Team leader"),
+}
+RULE_METRIC_LABELS = {"assets": _l("assets"), "loan_need": _l("loan need (¥10k)"), "products": _l("products held")}
+LANGUAGE_NAMES = {"zh_Hans_CN": "简体中文", "en": "English"}
+
+
+@dataclass
+class AuditFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    actor_id: int | None = None
+    action: str = ""
+    customer_id: int | None = None
+    page: int = 1
+
+
+@dataclass(slots=True)
+class AuditLine:
+    """One event as the table shows it."""
+
+    id: int
+    when: str
+    actor: str
+    role: str
+    action: str
+    customer_id: int | None
+    customer: str  # the name as the reader may see it ("" when the event is about no customer)
+    customer_viewable: bool
+    sentence: str
+    ip: str
+
+
+@dataclass
+class AuditPage:
+    lines: list[AuditLine]
+    page: int
+    has_next: bool
+    filters: AuditFilters = field(default_factory=AuditFilters)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of a day in the display time zone (what people mean by a date), as an aware datetime."""
+    return datetime.combine(day, time(), ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+def events_query(viewer: User, filters: AuditFilters):
+    """The events the viewer may read that pass the filters, newest first (supervisors: their branch)."""
+    stmt = audit_events_visible_to(viewer)
+    if filters.date_from:
+        stmt = stmt.where(AuditEvent.at >= _day_start(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1)))
+    if filters.actor_id:
+        stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.customer_id:
+        stmt = stmt.where(AuditEvent.customer_id == filters.customer_id)
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def audit_page(viewer: User, filters: AuditFilters, *, per_page: int = PER_PAGE) -> AuditPage:
+    """One page of the log as lines; no total is counted (a bank's log is long), only whether more follow."""
+    page = max(1, min(filters.page, 10_000))
+    events = list(db.session.scalars(events_query(viewer, filters).limit(per_page + 1)
+                                     .offset((page - 1) * per_page)))
+    return AuditPage(present(viewer, events[:per_page]), page, len(events) > per_page, filters)
+
+
+def staff_choices(viewer: User) -> list[tuple[int, str]]:
+    """Whose actions the viewer may filter by: the staff of their branch (admin: everyone)."""
+    rows = db.session.execute(staff_visible_to(viewer).with_only_columns(User.id, User.display_name,
+                                                                         User.employee_no)
+                              .order_by(User.display_name)).all()
+    return [(r.id, f"{r.display_name} ({r.employee_no})") for r in rows]
+
+
+# ---------------------------------------------------------------- the presenter
+
+
+class _Names:
+    """Names of the people, customers, branches and teams a page of events mentions, each loaded once."""
+
+    def __init__(self, viewer: User, events: list[AuditEvent]):
+        users, customers, branches, teams = set(), set(), set(), set()
+        for event in events:
+            users.add(event.actor_id)
+            if event.customer_id:
+                customers.add(event.customer_id)
+            details = event.details or {}
+            if event.action == "customer_reassign":
+                users.update(v for v in (details.get("old"), details.get("new")) if isinstance(v, int))
+            subject = {"user": users, "branch": branches, "team": teams}.get(event.subject_type or "")
+            if subject is not None and event.subject_id:
+                subject.add(event.subject_id)
+            for name, change in (details.get("changes") or {}).items():
+                target = {"branch_id": branches, "team_id": teams, "leader_id": users}.get(name)
+                if target is not None and isinstance(change, list):
+                    target.update(v for v in change if isinstance(v, int))
+        users.discard(None)
+        self.users = self._load(User.id, User.display_name, users)
+        self.branches = self._load(Branch.id, Branch.name, branches)
+        self.teams = self._load(Team.id, Team.name, teams)
+        sees_full = policies.full_record_rule(viewer)
+        # Only customers the viewer may see get a name; the scope is the same as the customer list's.
+        rows = db.session.execute(customers_visible_to(viewer, include_archived=True)
+                                  .with_only_columns(Customer.id, Customer.name, Customer.owner_id,
+                                                     Customer.branch_id)
+                                  .where(Customer.id.in_(customers))).all() if customers else []
+        self.customers = {r.id: r.name if sees_full(r.owner_id, r.branch_id) else mask("name", r.name)
+                          for r in rows}
+
+    @staticmethod
+    def _load(id_column, name_column, ids: set) -> dict[int, str]:
+        if not ids:
+            return {}
+        return dict(db.session.execute(select(id_column, name_column).where(id_column.in_(ids))).all())
+
+    def user(self, user_id: Any) -> str:
+        if user_id is None:
+            return "—"
+        return self.users.get(user_id) or _("staff member no. %(id)s", id=user_id)
+
+
+def _empty() -> str:
+    return _("(empty)")
+
+
+def _customer_value(name: str, value: Any) -> str:
+    """A customer field's stored (already masked) audit value, as people read it."""
+    if value is None or value == "":
+        return _empty()
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    labels = {"kind": LABELS.kind, "source": LABELS.source, "status": LABELS.status, "income_band": LABELS.income,
+              "asset_band": LABELS.assets, "turnover_band": LABELS.turnover}.get(name)
+    if labels is not None:
+        return labels.get(str(value), str(value))
+    if name == "loan_need_amount":
+        return mask("amount", value)
+    return mask_numbers_in_text(str(value))
+
+
+def _record_value(names: _Names, name: str, value: Any) -> str:
+    """A staff, branch or team field's value, as people read it."""
+    if value is None or value == "":
+        return _empty()
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if name == "role":
+        return LABELS.role.get(str(value), str(value))
+    if name == "specialty":
+        return LABELS.specialty.get(str(value), str(value))
+    if name == "branch_id":
+        return names.branches.get(value, str(value))
+    if name == "team_id":
+        return names.teams.get(value, str(value))
+    if name == "leader_id":
+        return names.user(value)
+    if name == "language":
+        return LANGUAGE_NAMES.get(str(value), str(value))
+    return mask_numbers_in_text(str(value))
+
+
+def _changes(names: _Names, changes: dict) -> str:
+    parts = []
+    for name, change in changes.items():
+        old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
+        label = RECORD_FIELD_LABELS.get(name, name)
+        if old is None:
+            parts.append(_("%(field)s: %(new)s", field=label, new=_record_value(names, name, new)))
+        else:
+            parts.append(_("%(field)s: %(old)s → %(new)s", field=label, old=_record_value(names, name, old),
+                           new=_record_value(names, name, new)))
+    return _("; ").join(parts)
+
+
+def _reason(details: dict) -> str:
+    return mask_numbers_in_text(str(details.get("reason") or "")) or _empty()
+
+
+def _subject(names: _Names, event: AuditEvent) -> str:
+    table = {"user": names.users, "branch": names.branches, "team": names.teams}.get(event.subject_type or "", {})
+    return table.get(event.subject_id) or "—"
+
+
+def _number_lookup(details: dict) -> str:
+    return _("%(field)s %(term)s: %(hits)s found.", field=LABELS.field.get(details.get("field", ""), _("number")),
+             term=mask_numbers_in_text(str(details.get("term") or "")), hits=details.get("hits", 0))
+
+
+def _rule(details: dict) -> str:
+    metric, threshold = details.get("metric"), details.get("threshold")
+    if metric == "assets" and isinstance(threshold, int) and 0 <= threshold < len(ASSET_BANDS):
+        threshold = LABELS.assets[list(ASSET_BANDS)[threshold]]
+    return _("Tier %(tier)s when %(metric)s reaches %(threshold)s.", tier=details.get("tier", "—"),
+             metric=RULE_METRIC_LABELS.get(metric, metric or "—"), threshold=threshold)
+
+
+SentenceMaker = Callable[[_Names, AuditEvent, dict], str]
+SENTENCES: dict[str, SentenceMaker] = {
+    "customer_view": lambda n, e, d: _("Opened the customer's page."),
+    "reveal": lambda n, e, d: _("Saw the full %(field)s. Reason: %(reason)s",
+                                field=LABELS.field.get(d.get("field", ""), _("number")), reason=_reason(d)),
+    "customer_create": lambda n, e, d: _("New record with: %(fields)s.", fields=_("; ").join(
+        _("%(field)s: %(new)s", field=LABELS.field.get(k, k), new=_customer_value(k, v))
+        for k, v in (d.get("fields") or {}).items()) or _empty()),
+    "customer_update": lambda n, e, d: _("%(field)s: %(old)s → %(new)s", field=LABELS.field.get(
+        d.get("field", ""), d.get("field", "")), old=_customer_value(d.get("field", ""), d.get("old")),
+        new=_customer_value(d.get("field", ""), d.get("new"))),
+    "customer_reassign": lambda n, e, d: _("Owner changed from %(old)s to %(new)s.", old=n.user(d.get("old")),
+                                           new=n.user(d.get("new"))),
+    "tier_change": lambda n, e, d: _("Tier %(old)s → %(new)s. Reason: %(reason)s", old=d.get("old") or "—",
+                                     new=d.get("new") or "—", reason=_reason(d)),
+    "customer_archive": lambda n, e, d: _("Reason: %(reason)s", reason=_reason(d)),
+    "customer_restore": lambda n, e, d: _("Back in lists and search."),
+    "number_search": lambda n, e, d: _number_lookup(d),
+    "duplicate_check": lambda n, e, d: _number_lookup(d),
+    "tier_rule_create": lambda n, e, d: _rule(d),
+    "tier_rule_toggle": lambda n, e, d: _("The rule is now on.") if d.get("active") else _("The rule is now off."),
+    "login_failed": lambda n, e, d: _("Account name typed: %(name)s", name=mask_numbers_in_text(
+        str(d.get("username") or "")) or _empty()),
+    "login_locked": lambda n, e, d: _("Account name typed: %(name)s", name=mask_numbers_in_text(
+        str(d.get("username") or "")) or _empty()),
+    "password_reset": lambda n, e, d: _("Password of %(user)s.", user=_subject(n, e)),
+    "user_sessions_revoke": lambda n, e, d: _("%(count)s sessions of %(user)s ended.",
+                                              count=d.get("sessions_ended", 0), user=_subject(n, e)),
+}
+for _action in ("user_create", "user_update", "user_deactivate", "user_reactivate", "branch_create", "branch_update",
+                "branch_deactivate", "branch_reactivate", "team_create", "team_update", "team_deactivate",
+                "team_reactivate"):
+    SENTENCES[_action] = lambda n, e, d: (_("%(subject)s: %(changes)s", subject=_subject(n, e),
+                                            changes=_changes(n, d["changes"]))
+                                          if d.get("changes") else _subject(n, e))
+
+
+def _generic(details: dict) -> str:
+    """An action this presenter does not know yet: its details, masked."""
+    return _("; ").join(f"{LABELS.field.get(k, k)}: {mask_numbers_in_text(str(v))}" for k, v in details.items())
+
+
+def present(viewer: User, events: Iterable[AuditEvent]) -> list[AuditLine]:
+    """The lines of a page of events, as `viewer` may read them."""
+    events = list(events)
+    names = _Names(viewer, events)
+    tz = current_app.config["DISPLAY_TIMEZONE"]
+    lines = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        maker = SENTENCES.get(event.action)
+        sentence = maker(names, event, details) if maker else _generic(details)
+        customer = names.customers.get(event.customer_id) if event.customer_id else None
+        lines.append(AuditLine(
+            id=event.id,
+            when=clock.local(event.at, tz).strftime("%Y-%m-%d %H:%M:%S"),
+            actor=names.user(event.actor_id) if event.actor_id else _("(not signed in)"),
+            role=LABELS.role.get(event.actor_role or "", "") if event.actor_role else "",
+            action=str(ACTION_LABELS.get(event.action, _("Other action"))),
+            customer_id=event.customer_id,
+            customer=customer or (_("customer no. %(id)s", id=event.customer_id) if event.customer_id else ""),
+            customer_viewable=customer is not None,
+            sentence=sentence or "—",
+            ip=event.ip or "",
+        ))
+    return lines
