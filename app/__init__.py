@@ -64,6 +64,10 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
+    if app.config.get("BENCH_REFERENCE_ROUTE"):
+        from app.benchref import bp as benchref_bp
+
+        app.register_blueprint(benchref_bp, url_prefix="/bench")
 
     from app.core import cli
 
