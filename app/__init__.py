@@ -64,6 +64,10 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(auditlog_bp, url_prefix="/audit")
+    if app.config.get("BENCH_REFERENCE_ROUTE"):
+        from app.benchref import bp as benchref_bp
+
+        app.register_blueprint(benchref_bp, url_prefix="/bench")
 
     from app.core.extensions import check_commits, start_counting_commits
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -16,7 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 DATA_DIR = BENCH_DIR / "data"
 SQLITE_PATH = DATA_DIR / "bench.db"
-PG_DATABASE = "yinjian_bench"  # dedicated; the loader never touches any other database
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE") or "yinjian_bench"  # dedicated: the loader drops and creates it
+# Only names of this shape: the loader must never drop a database the app or the tests use.
+if not re.fullmatch(r"yinjian_bench[a-z0-9_]*", PG_DATABASE):
+    raise SystemExit(f"BENCH_PG_DATABASE must start with yinjian_bench (lower case, digits, _), not {PG_DATABASE!r}")
 PASSWORD = "bench-pass-2026-yinjian"  # noqa: S105 - benchmark database only
 
 # The numbers.
@@ -33,6 +37,7 @@ BENCH_ENV = {
     "PFI_HMAC_KEY": base64.urlsafe_b64encode(b"\x22" * 32).decode(),
     "SESSION_COOKIE_SECURE": "0",
     "RATELIMIT_ENABLED": "0",
+    "BENCH_REFERENCE_ROUTE": "1",  # the signed-in reference page (app/benchref)
     "LOG_LEVEL": "WARNING",
 }
 
@@ -125,7 +130,7 @@ def database_url(kind: str) -> str:
         return f"sqlite:///{SQLITE_PATH}"
     server = pg_server_url()
     if not server:
-        raise SystemExit("PostgreSQL needs DATABASE_URL (its server is used, with the database yinjian_bench)")
+        raise SystemExit(f"PostgreSQL needs DATABASE_URL (its server is used, with the database {PG_DATABASE})")
     return with_database(server, PG_DATABASE)
 
 

@@ -1,10 +1,10 @@
 """Build (or reuse) the benchmark database: 10 branches, 100,000 customers, 1,000,000 activities.
 
-    .venv/bin/python bench/load.py [--db sqlite|postgres] [--reload]
+    .venv/bin/python bench/load.py [--db sqlite|postgres] [--reload] [--customers 100000]
 
 SQLite goes to bench/data/bench.db. PostgreSQL uses the server named by DATABASE_URL but always the
-dedicated database `yinjian_bench` (created through the `postgres` maintenance database); no other
-database is touched. The schema comes from the app's migrations (`flask db upgrade`), the rows from
+dedicated database `yinjian_bench` (or BENCH_PG_DATABASE; created through the `postgres` maintenance database);
+no other database is touched. --customers builds a smaller database for smoke runs (10 activities each). The schema comes from the app's migrations (`flask db upgrade`), the rows from
 app.demo_data, inserted in bulk (Core executemany on SQLite, COPY on PostgreSQL). A database whose
 row counts and migration head match the manifest is reused; --reload rebuilds it.
 """
@@ -96,9 +96,15 @@ def current_counts() -> dict:
     return counts
 
 
-def expected_counts() -> dict:
-    return {"branch": common.BRANCHES, "customer": common.BRANCHES * common.CUSTOMERS_PER_BRANCH,
-            "activity": common.ACTIVITIES}
+FULL_SIZE = common.BRANCHES * common.CUSTOMERS_PER_BRANCH
+
+
+def expected_counts(customers: int = FULL_SIZE) -> dict:
+    return {"branch": common.BRANCHES, "customer": customers, "activity": activities_for(customers)}
+
+
+def activities_for(customers: int) -> int:
+    return common.ACTIVITIES * customers // FULL_SIZE
 
 
 # ---------------------------------------------------------------- bulk insert
@@ -131,7 +137,7 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:
 # ---------------------------------------------------------------- the data
 
 
-def build(kind: str) -> dict:
+def build(kind: str, customers: int = FULL_SIZE) -> dict:
     """Schema through the migrations, then org, customers, history and activities. Returns facts."""
     from faker import Faker
     from flask_migrate import upgrade
@@ -165,7 +171,7 @@ def build(kind: str) -> dict:
                 cursor.execute("SET synchronous_commit = off")
             cursor.close()
 
-        # Organisation: per branch one team, three managers and a supervisor.
+        # Organisation: per branch one team, three managers, a supervisor and a lobby clerk.
         t0 = time.perf_counter()
         now = datetime.now(UTC)
         password_hash = hash_password(common.PASSWORD)
@@ -184,7 +190,10 @@ def build(kind: str) -> dict:
             supervisor = User(username=f"bench{b:02d}s", display_name=f"主管{b:02d}", employee_no=f"B{b:02d}S",
                               role="supervisor", branch_id=branch.id, team_id=team.id,
                               password_hash=password_hash, language="zh_Hans_CN", created_at=now)
-            db.session.add_all([*managers, supervisor])
+            lobby = User(username=f"bench{b:02d}l", display_name=f"大堂{b:02d}", employee_no=f"B{b:02d}L",
+                         role="lobby", branch_id=branch.id, password_hash=password_hash, language="zh_Hans_CN",
+                         created_at=now)
+            db.session.add_all([*managers, supervisor, lobby])
             db.session.flush()
             team.leader_id = supervisor.id
             org.append((branch, managers, supervisor))
@@ -206,7 +215,7 @@ def build(kind: str) -> dict:
         for branch, managers, supervisor in org:
             g0 = time.perf_counter()
             rows = list(customer_rows(branch_id=branch.id, owner_ids=[m.id for m in managers],
-                                      creator_id=supervisor.id, count=common.CUSTOMERS_PER_BRANCH, rng=rng,
+                                      creator_id=supervisor.id, count=customers // common.BRANCHES, rng=rng,
                                       faker=faker, mobiles=mobiles, now=now))
             gen_seconds += time.perf_counter() - g0
             bulk_insert(conn, Customer.__table__, rows)
@@ -240,10 +249,10 @@ def build(kind: str) -> dict:
         del tier_rows, audit_rows
         timings["history"] = time.perf_counter() - t0
 
-        # Activities: exactly 1,000,000, each given to a random customer (10 on average, Poisson-like).
+        # Activities: exactly 1,000,000 (10 per customer), each given to a random customer (Poisson-like).
         t0 = time.perf_counter()
         per_customer = [0] * len(created)
-        for index in rng.choices(range(len(created)), k=common.ACTIVITIES):
+        for index in rng.choices(range(len(created)), k=activities_for(customers)):
             per_customer[index] += 1
         batch: list[dict] = []
         for c, count in zip(created, per_customer, strict=True):
@@ -278,40 +287,70 @@ def build(kind: str) -> dict:
     return facts
 
 
+# Common names and their pinyin: the pinyin search term is the one of these branch 1 has most of.
+PINYIN = {"张伟": "zhangwei", "王伟": "wangwei", "王芳": "wangfang", "李伟": "liwei", "李娜": "lina",
+          "张敏": "zhangmin", "李静": "lijing", "王静": "wangjing", "刘伟": "liuwei", "王秀英": "wangxiuying",
+          "张丽": "zhangli", "李强": "liqiang", "王磊": "wanglei", "张静": "zhangjing", "李敏": "limin"}
+
+
+def contains_term(names: list[str]) -> tuple[str, int]:
+    """The commonest given name of two characters that starts no name (so only a 'contains' search finds it),
+    and how many names contain it."""
+    given: dict[str, int] = {}
+    for name in names:
+        if len(name) == 3:
+            given[name[1:]] = given.get(name[1:], 0) + 1
+    starts = {name[:2] for name in names}
+    for term, _count in sorted(given.items(), key=lambda kv: (-kv[1], kv[0])):
+        if term not in starts:
+            return term, sum(term in name for name in names)
+    return "小明", sum("小明" in name for name in names)
+
+
 def describe() -> dict:
-    """What the benchmark driver needs: counts, the users of branch 1, ids and 尾号 that exist there."""
-    from sqlalchemy import func, select
+    """What the benchmark driver needs: counts, the users of branch 1, ids, 尾号 and search terms that exist there."""
+    from sqlalchemy import select
 
     from app.core.extensions import db
-    from app.customers.name_keys import search_key
     from app.models import Customer, User
 
     branch1 = db.session.scalar(select(User.branch_id).where(User.username == "bench01m1"))
-    managers = list(db.session.scalars(select(User.username).where(User.branch_id == branch1, User.role == "manager")
-                                       .order_by(User.username)))
-    ids = list(db.session.scalars(select(Customer.id).where(Customer.branch_id == branch1).order_by(Customer.id)))
+    users: dict[str, list[str]] = {}
+    for username, role in db.session.execute(select(User.username, User.role).where(User.branch_id == branch1)
+                                             .order_by(User.username)):
+        users.setdefault(role, []).append(username)
+    active = (Customer.branch_id == branch1, Customer.archived_at.is_(None))
+    ids = list(db.session.scalars(select(Customer.id).where(*active).order_by(Customer.id)))
     rng = random.Random(7)
     sample_ids = rng.sample(ids, min(2000, len(ids)))
-    last4 = list(db.session.scalars(select(Customer.mobile_last4).where(Customer.branch_id == branch1)
-                                    .order_by(Customer.id).limit(5000)))
+    last4 = list(db.session.scalars(select(Customer.mobile_last4).where(*active).order_by(Customer.id).limit(5000)))
     sample_last4 = rng.sample(sorted(set(last4)), min(200, len(set(last4))))
+    rows = db.session.execute(select(Customer.name, Customer.name_search, Customer.tier).where(*active)).all()
     surname = "王"
-    surname_hits = db.session.scalar(select(func.count()).select_from(Customer).where(
-        Customer.branch_id == branch1, Customer.name_search.like(search_key(surname) + "%")))
-    tier_a = db.session.scalar(select(func.count()).select_from(Customer).where(
-        Customer.branch_id == branch1, Customer.tier == "A"))
+    term, term_hits = contains_term([r.name for r in rows])
+    name_counts: dict[str, int] = {}
+    for r in rows:
+        name_counts[r.name] = name_counts.get(r.name, 0) + 1
+    pinyin_name = max(PINYIN, key=lambda n: (name_counts.get(n, 0), n))
     counts = current_counts()
     return {
         "counts": counts,
         "branch1_id": branch1,
         "branch1_customers": len(ids),
-        "client_users": managers,
+        "client_users": users["manager"],
+        "users": users,
         "password": common.PASSWORD,
         "customer_ids": sample_ids,
         "last4": sample_last4,
         "surname": surname,
-        "surname_hits": surname_hits,
-        "tier_a_hits": tier_a,
+        "surname_hits": sum(r.name_search.startswith(surname) for r in rows),
+        "contains_term": term,
+        "contains_hits": term_hits,
+        "pinyin_name": pinyin_name,
+        "pinyin_term": PINYIN[pinyin_name],
+        "pinyin_hits": name_counts.get(pinyin_name, 0),
+        "tier_a_hits": sum(r.tier == "A" for r in rows),
+        "last_page": max(1, -(-len(ids) // 50)),
     }
 
 
@@ -328,7 +367,7 @@ def reset_runtime_rows() -> None:
     db.session.commit()
 
 
-def load(kind: str, *, reload: bool = False) -> dict:
+def load(kind: str, *, reload: bool = False, customers: int = FULL_SIZE) -> dict:
     """Reuse or build the database; returns the manifest (also written to bench/data)."""
     os.environ.update(common.app_env(kind))
     common.add_root_to_path()
@@ -339,6 +378,8 @@ def load(kind: str, *, reload: bool = False) -> dict:
     same_schema = manifest and manifest.get("schema") == fingerprint and manifest.get("loader_version") == LOADER_VERSION
     if manifest and not same_schema and not reload:
         log(f"{kind}: the migrations or the loader changed since the database was built; rebuilding")
+    if manifest and same_schema and manifest.get("url") != target:
+        same_schema = False  # the manifest describes another database (BENCH_PG_DATABASE changed)
     if not reload and same_schema and database_exists(kind):
         t0 = time.perf_counter()
         app = make_app()
@@ -347,7 +388,7 @@ def load(kind: str, *, reload: bool = False) -> dict:
                 counts = current_counts()
             except Exception as exc:  # noqa: BLE001 - any problem means: rebuild
                 counts = {"error": str(exc)}
-            want = expected_counts()
+            want = expected_counts(customers)
             if all(counts.get(k) == v for k, v in want.items()) and counts.get("alembic") == head:
                 reset_runtime_rows()
                 from app.core.extensions import db
@@ -363,7 +404,7 @@ def load(kind: str, *, reload: bool = False) -> dict:
     log(f"{kind}: building {target} ...")
     t0 = time.perf_counter()
     drop_and_create(kind)
-    facts = build(kind)
+    facts = build(kind, customers)
     seconds = time.perf_counter() - t0
     manifest = {"loader_version": LOADER_VERSION, "schema": fingerprint, "code": common.code_version(),
                 "kind": kind, "url": target, "load_seconds": round(seconds, 1),
@@ -377,6 +418,14 @@ def load(kind: str, *, reload: bool = False) -> dict:
     return manifest
 
 
+def customer_count(value: str) -> int:
+    """--customers: whole hundreds per branch, so every branch has the same number and a last page."""
+    count = int(value.replace(",", "").replace("_", ""))
+    if count <= 0 or count % (common.BRANCHES * 100):
+        raise argparse.ArgumentTypeError(f"a positive multiple of {common.BRANCHES * 100}, not {value}")
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgres"), action="append",
@@ -384,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reload", action="store_true", help="rebuild even if a matching database exists")
     parser.add_argument("--app-dir", type=Path, help="use the app (models, migrations) of another checkout")
     parser.add_argument("--pg-database", help=f"PostgreSQL database to build (default {common.PG_DATABASE})")
+    parser.add_argument("--customers", type=customer_count, default=FULL_SIZE,
+                        help=f"customers in all (default {FULL_SIZE:,}); fewer for smoke runs, a multiple of "
+                        f"{common.BRANCHES * 100}")
     args = parser.parse_args(argv)
     common.set_app_dir(args.app_dir)
     if args.pg_database:
@@ -392,14 +444,14 @@ def main(argv: list[str] | None = None) -> int:
     if len(kinds) > 1:
         # app.config reads the environment once per process: one database per process.
         for kind in kinds:
-            cmd = [sys.executable, __file__, "--db", kind, *(["--reload"] if args.reload else []),
-                   *(["--app-dir", str(args.app_dir)] if args.app_dir else []),
+            cmd = [sys.executable, __file__, "--db", kind, "--customers", str(args.customers),
+                   *(["--reload"] if args.reload else []), *(["--app-dir", str(args.app_dir)] if args.app_dir else []),
                    *(["--pg-database", args.pg_database] if args.pg_database else [])]
             rc = subprocess.run(cmd, check=False).returncode
             if rc:
                 return rc
         return 0
-    manifest = load(kinds[0], reload=args.reload)
+    manifest = load(kinds[0], reload=args.reload, customers=args.customers)
     return 0 if manifest.get("reused") or manifest["load_seconds"] < 180 else 1
 
 

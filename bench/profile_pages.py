@@ -1,8 +1,9 @@
 """Profile the customer pages in-process with pyinstrument, on the loaded benchmark database.
 
     .venv/bin/python bench/profile_pages.py --db sqlite [--iterations 200] [--out file.json] [--html DIR]
+                                            [--pages reference,list,...]
 
-Signs in through app.test_client as a manager of branch 1, then for each page: 20 warm-up requests,
+Signs in through app.test_client as staff of branch 1, then for each app page of bench/pages.py: 20 warm-up requests,
 `iterations` timed requests without the profiler (ms/request, SQL statements and driver time), and
 `iterations` requests under pyinstrument. Prints and writes the areas and functions with the most self time.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+from pages import pages  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -83,6 +85,29 @@ def short(path: str) -> str:
     return path
 
 
+def signed_in(app, username: str, password: str):
+    """A test client signed in through the login form, and its CSRF token."""
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code in (302, 303), r.status_code
+    return client, CSRF_RE.search(client.get("/", follow_redirects=True).get_data(as_text=True)).group(1)
+
+
+def caller(page, client, csrf: str):
+    """call(i): the page's i-th request, sent as run.py sends it."""
+    headers = {"HX-Request": "true"} if page.htmx else {}
+    if page.method == "POST":
+        headers.update({"X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded"})
+    forms = page.forms or [None]
+
+    def call(i: int):
+        body = forms[i % len(forms)]
+        return client.open(page.paths[i % len(page.paths)], method=page.method, data=body, headers=headers)
+
+    return call
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -90,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML report per page here")
     parser.add_argument("--app-dir", type=Path, help="profile the app of another checkout (default: this one)")
+    parser.add_argument("--pages", help="comma-separated page keys (default: every app page of bench/pages.py)")
     args = parser.parse_args(argv)
 
     common.set_app_dir(args.app_dir)
@@ -105,12 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     if manifest is None:
         raise SystemExit("no manifest: run bench/load.py first")
     app = create_app()
-    user = manifest["client_users"][0]
-    client = app.test_client()
-    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": user, "password": manifest["password"], "csrf_token": token})
-    assert r.status_code in (302, 303), r.status_code
-    csrf = CSRF_RE.search(client.get("/customers/").get_data(as_text=True)).group(1)
+    wanted = args.pages.split(",") if args.pages else None
+    chosen = [p for p in pages(manifest) if p.server == "app" and (wanted is None or p.key in wanted)]
+    clients = {role: signed_in(app, manifest["users"][role][0], manifest["password"])
+               for role in {p.role for p in chosen if p.role}}
 
     stats = {"n": 0, "t": 0.0}
     with app.app_context():
@@ -125,19 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         stats["n"] += 1
         stats["t"] += time.perf_counter() - conn.info.pop("t0", time.perf_counter())
 
-    ids = manifest["customer_ids"]
-    last4 = manifest["last4"]
-    pages = [
-        ("list", "customer list /customers/", lambda i: client.get("/customers/")),
-        ("name", f"name search q={manifest['surname']}", lambda i: client.get(f"/customers/?q={manifest['surname']}")),
-        ("last4", "尾号 search (POST, htmx)", lambda i: client.post(
-            "/customers/search", data={"q": last4[i % len(last4)]},
-            headers={"HX-Request": "true", "X-CSRFToken": csrf})),
-        ("page200", "page 200", lambda i: client.get("/customers/?page=200")),
-        ("show", "customer page /customers/<id>", lambda i: client.get(f"/customers/{ids[i % len(ids)]}")),
-    ]
+    user = ", ".join(manifest["users"][role][0] for role in sorted(clients))
     out = {"db": args.db, "iterations": args.iterations, "user": user, "code": common.code_version(), "pages": []}
-    for key, label, call in pages:
+    for page in chosen:
+        key, label, call = page.key, page.label, caller(page, *clients.get(page.role, (app.test_client(), "")))
         for i in range(20):
             assert call(i).status_code == 200
         stats.update(n=0, t=0.0)
@@ -159,22 +174,22 @@ def main(argv: list[str] | None = None) -> int:
         collect(root, acc, areas)
         total = sum(acc.values()) or 1.0
         top = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:20]
-        page = {
+        entry = {
             "key": key, "label": label, "ms_per_request": round(per["ms"], 3),
             "queries_per_request": round(per["queries"], 2), "sql_ms_per_request": round(per["sql_ms"], 3),
             "areas": [(name, round(t / total, 4)) for name, t in sorted(areas.items(), key=lambda kv: -kv[1])],
             "top": [{"function": f, "where": f"{short(p)}:{line}", "share": round(t / total, 4),
                      "ms_per_request": round(t / args.iterations * 1000, 3)} for (f, p, line), t in top],
         }
-        out["pages"].append(page)
+        out["pages"].append(entry)
         if args.html:
             args.html.mkdir(parents=True, exist_ok=True)
             (args.html / f"profile-{args.db}-{key}.html").write_text(profiler.output_html())
         print(f"\n== {label}: {per['ms']:.2f} ms/request, {per['queries']:.1f} SQL/request "
               f"({per['sql_ms']:.2f} ms in the driver)")
-        for name, share in page["areas"][:8]:
+        for name, share in entry["areas"][:8]:
             print(f"   {share:6.1%}  {name}")
-        for f in page["top"][:10]:
+        for f in entry["top"][:10]:
             print(f"   {f['share']:6.1%}  {f['function']}  {f['where']}")
     if args.out:
         args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1))

@@ -141,6 +141,8 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     CUSTOMERS_PER_PAGE = 50
+    # The bench's signed-in reference page (app/benchref); never set in production.
+    BENCH_REFERENCE_ROUTE = env_flag("BENCH_REFERENCE_ROUTE", False)
     HSTS_MAX_AGE = 31536000
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -194,3 +196,4 @@ class TestConfig(Config):
     PFI_KEYS = {"k1": b"\x01" * 32}
     PFI_CURRENT_KEY_ID = "k1"
     PFI_HMAC_KEY = b"\x02" * 32
+    BENCH_REFERENCE_ROUTE = True  # so the role x route matrix covers it

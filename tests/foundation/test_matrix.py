@@ -48,11 +48,15 @@ EXPECTED: dict[str, Expect] = {
     "auth.reauthenticate":   Expect(302, 200, 200, 200, 200),
     "auth.set_language":     Expect(302, 303, 303, 303, 303, method="POST", data={"language": "en"}),
     "auth.logout":           Expect(302, 303, 303, 303, 303, method="POST"),
+    "benchref.index":        Expect(302, 200, 200, 200, 200),
 }
+
+# Routes that exist only when a config flag is set: their rows apply when it is (TestConfig sets them).
+CONDITIONAL = {"benchref.index": "BENCH_REFERENCE_ROUTE"}
 
 # Blueprints whose every route must have a row above. Add a blueprint here once its rows are in.
 # admin.* is also swept below: every admin route refuses lobby, manager and supervisor.
-MATRIX_BLUEPRINTS = {"home", "auth", "auditlog"}
+MATRIX_BLUEPRINTS = {"home", "auth", "auditlog", "benchref"}
 
 # Where each role lands after "/" or after signing in.
 HOME_PATHS = {"lobby": "/lobby", "manager": "/my-day", "supervisor": "/team", "admin": "/admin/"}
@@ -77,6 +81,8 @@ def call(client, method: str, url: str, data: dict | None = None, *, htmx: bool 
 
 @pytest.mark.parametrize(("endpoint", "caller"), CASES, ids=[f"{e}-{c}" for e, c in CASES])
 def test_role_route_matrix(app, world, request, endpoint, caller):
+    if endpoint in CONDITIONAL and not app.config.get(CONDITIONAL[endpoint]):
+        pytest.skip(f"{endpoint} needs {CONDITIONAL[endpoint]}")
     expect = EXPECTED[endpoint]
     wanted = getattr(expect, caller)
     client = client_of(request, caller)
@@ -104,7 +110,8 @@ def test_matrix_covers_every_route_of_its_blueprints(app):
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".", 1)[0] in MATRIX_BLUEPRINTS and rule.endpoint not in EXPECTED
     )
-    stale = sorted(set(EXPECTED) - {rule.endpoint for rule in app.url_map.iter_rules()})
+    absent = {e for e, flag in CONDITIONAL.items() if not app.config.get(flag)}
+    stale = sorted(set(EXPECTED) - absent - {rule.endpoint for rule in app.url_map.iter_rules()})
     assert not missing, f"add these endpoints to EXPECTED: {missing}"
     assert not stale, f"EXPECTED names endpoints that no longer exist: {stale}"
 
@@ -113,6 +120,8 @@ def test_matrix_agrees_with_the_view_markers(app):
     # A 200/303 for a role means the marker lets it in; 403 means it does not.
     disagreements = []
     for endpoint, expect in EXPECTED.items():
+        if endpoint in CONDITIONAL and endpoint not in app.view_functions:
+            continue
         access = view_access(endpoint)
         for role in ROLES:
             status = getattr(expect, role)

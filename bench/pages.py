@@ -1,0 +1,94 @@
+"""The pages the benchmark measures: one entry each. run.py drives them, cpu.py and profile_pages.py reuse them.
+
+A new area adds its pages to `pages()` below, e.g.
+
+    Page("referrals", "referral list", ["/referrals/"], feature="referrals"),
+    Page("lobby", "lobby queue", ["/lobby"], role="lobby", rows="any", shows='id="lobby-queue"', feature="the lobby queue"),
+
+`feature` marks a page of something the app may not have yet: while the app answers it with 404 or finds no rows,
+the page is skipped with a note in RESULTS.md instead of failing. Everything else is checked once before
+measuring (status, rows, `shows`) and a wrong page fails the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+ROW_MARK = '<tr id="customer-'
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str  # for --only and the report
+    label: str
+    paths: list[str]  # cycled, one per request
+    role: str | None = "manager"  # who signs in (managers, supervisor or lobby staff of branch 1); None: no session
+    method: str = "GET"
+    forms: list[str] | None = None  # urlencoded POST bodies, cycled with the paths
+    htmx: bool = False  # sent as htmx sends it (HX-Request: true)
+    rows: str = "some"  # customer rows the page must show: "50", "some" (1-50) or "any"
+    shows: str | None = None  # text the page must contain
+    kind: str = "page"  # "bare" (the stack's ceiling), "reference" (the signed-in frame) or "page" (under the budget)
+    feature: str | None = None  # skipped with a note while the app lacks this feature (404 or no rows)
+    server: str = "app"  # "app" or "bare" (bench/bare.py's own gunicorn)
+
+
+def pages(m: dict) -> list[Page]:
+    """Every page, from the manifest bench/load.py wrote (search terms, ids and counts that exist in branch 1)."""
+    return [
+        Page("bare", "bare route (50-row table, constant data, no app)", ["/bare"], role=None, rows="50",
+             kind="bare", server="bare"),
+        Page("reference", "signed-in reference (the real frame, 50 constant rows)", ["/bench/reference"], rows="50",
+             kind="reference"),
+        Page("list", "customer list", ["/customers/"], rows="50"),
+        Page("name", f"name search q={m['surname']} ({m['surname_hits']:,} hits)",
+             [f"/customers/?q={quote(m['surname'])}"]),
+        Page("name_contains", f"name contains q={m['contains_term']} ({m['contains_hits']:,} names contain it)",
+             [f"/customers/?q={quote(m['contains_term'])}"], feature="'contains' name search"),
+        Page("name_pinyin", f"pinyin search q={m['pinyin_term']} ({m['pinyin_name']}, {m['pinyin_hits']:,} of them)",
+             [f"/customers/?q={m['pinyin_term']}"], feature="pinyin name search"),
+        Page("last4", "尾号 search (POST, htmx)", ["/customers/search"], method="POST",
+             forms=[f"q={d}" for d in m["last4"]], htmx=True),
+        Page("tier", f"tier filter tier=A ({m['tier_a_hits']:,} rows)", ["/customers/?tier=A"],
+             rows="50" if m["tier_a_hits"] >= 50 else "some"),
+        Page("last_page", f"page {m['last_page']} (the last page)", [f"/customers/?page={m['last_page']}"],
+             shows=f"{m['last_page']}"),
+        Page("show", "customer page", [f"/customers/{i}" for i in m["customer_ids"]], rows="any",
+             shows='data-testid="customer-name"'),
+    ]
+
+
+def extra_pages(m: dict) -> list[Page]:
+    """Pages bench/cpu.py knows besides those: the cost of a page without rows, and of no session at all."""
+    return [
+        Page("empty", "list, no hits (session, layout, filters, no rows)", ["/customers/?q=%E9%BE%98%E9%BE%98"],
+             rows="any"),
+        Page("healthz", "/healthz (no session, one SELECT 1)", ["/healthz"], role=None, rows="any"),
+    ]
+
+
+def problems(page: Page, status: int, body: str) -> list[str]:
+    """What is wrong with one answer to the page (empty: it is the page it should be)."""
+    rows = body.count(ROW_MARK)
+    found = []
+    if status != 200:
+        found.append(f"HTTP {status}")
+    if page.rows == "50" and rows != 50:
+        found.append(f"{rows} rows, expected 50")
+    if page.rows == "some" and not 1 <= rows <= 50:
+        found.append(f"{rows} rows, expected 1-50")
+    if page.shows and page.shows not in body:
+        found.append(f"no {page.shows!r} on the page")
+    return found
+
+
+def missing_feature(page: Page, status: int, body: str) -> str | None:
+    """Why a page of a feature the app lacks is skipped (None: the feature is there, or the page is not optional)."""
+    if page.feature is None:
+        return None
+    if status == 404:
+        return f"{page.feature} is not in the app yet ({page.paths[0]} answers 404)"
+    if status == 200 and page.rows != "any" and ROW_MARK not in body:
+        return f"{page.feature} is not in the app yet ({page.paths[0]} finds no rows)"
+    return None
