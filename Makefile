@@ -19,8 +19,9 @@ $(BIN)/python:
 translations: .make-install
 	$(BIN)/pybabel compile -f -d app/translations -D messages --use-fuzzy >/dev/null
 
+# --ignore-dirs: Babel skips folders starting with "_" by default, which would miss templates/_partials and _macros.
 extract-messages: .make-install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* node_modules" -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 run: .make-install translations

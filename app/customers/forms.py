@@ -148,12 +148,3 @@ class ArchiveForm(Form):
 
 class ReassignForm(Form):
     owner_id = SelectField(_l("New owner"), coerce=int, choices=[], validate_choice=True)
-
-
-class TierRuleForm(Form):
-    tier = SelectField(_l("Tier"), choices=options([("A", "A"), ("B", "B")]))
-    metric = SelectField(_l("Measure"), choices=options([("assets", _l("Asset band at least")),
-                                                         ("loan_need", _l("Loan need at least (10k yuan)")),
-                                                         ("products", _l("Products held at least"))]))
-    threshold = IntegerField(_l("Threshold"), validators=[InputRequired(message=_l("Please enter a number.")),
-                                                          NumberRange(min=0, max=1_000_000)])

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -18,7 +17,7 @@ from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
 from app.core import audit, policies, refdata
 from app.core.extensions import db, limiter
-from app.core.forms import Form, blank_form
+from app.core.forms import blank_form
 from app.core.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.core.scoping import (
     MAX_ID,
@@ -37,11 +36,10 @@ from app.customers.forms import (
     ReassignForm,
     RevealForm,
     TierForm,
-    TierRuleForm,
     options,
 )
 from app.customers.presenters import list_rows
-from app.models import AuditEvent, Customer, TierRule, User
+from app.models import AuditEvent, Customer, User
 
 SALES = ("manager", "supervisor")
 READERS = ("manager", "supervisor", "admin")
@@ -398,7 +396,8 @@ def _page_context(user: User, customer: Customer) -> dict:
         "activity_form": blank_form(ActivityForm) if policies.can_log_activity(user, customer) else None,
         "tier_form": blank_form(TierForm) if policies.can_set_tier(user, customer) else None,
         "suggested_tier": svc.suggest_tier(customer, refdata.tier_rules()),
-        "reveal_form": None,  # the reveal form shows a refused reason only when it comes back itself
+        "reveal_form": blank_form(RevealForm) if policies.can_reveal(user, customer) else None,
+        "archive_form": blank_form(ArchiveForm) if policies.can_archive(user, customer) else None,
         "can": policies,
     }
 
@@ -574,7 +573,7 @@ def restore(customer_id: int):
     return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
 
 
-# ---------------------------------------------------------------- audit log and tier rules
+# ---------------------------------------------------------------- audit log
 
 
 AUDIT_PAGE = 100
@@ -604,29 +603,3 @@ def audit_log():
     actors = list(db.session.scalars(staff_visible_to(user).order_by(User.display_name)))
     return render("customers/audit.html", "customers/_audit_table.html", events=events, has_more=has_more,
                   actors=actors, customer_id=customer_id, actor_id=actor_id, action=action)
-
-
-@bp.route("/tier-rules", methods=["GET", "POST"])
-@roles_required("admin")
-def tier_rules():
-    """The rule table that suggests A/B/C tiers."""
-    form = TierRuleForm()
-    if form.validate_on_submit():
-        svc.create_tier_rule(_current(), tier=form.tier.data, metric=form.metric.data, threshold=form.threshold.data)
-        db.session.commit()
-        flash(_("Rule added."), "success")
-        return redirect(url_for("customers.tier_rules"), 303)
-    rules = db.session.scalars(select(TierRule).order_by(TierRule.tier, TierRule.metric, TierRule.id)).all()
-    return render("customers/tier_rules.html", rules=rules, form=form)
-
-
-@bp.route("/tier-rules/<int:rule_id>/toggle", methods=["POST"])
-@roles_required("admin")
-def toggle_tier_rule(rule_id: int):
-    """Switch a tier rule off or on (rules are kept, never deleted)."""
-    rule = db.get_or_404(TierRule, rule_id)
-    if not Form().validate_on_submit():
-        abort(400)
-    svc.toggle_tier_rule(_current(), rule)
-    db.session.commit()
-    return redirect(url_for("customers.tier_rules"), 303)

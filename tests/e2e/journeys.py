@@ -33,3 +33,8 @@ def path_of(page) -> str:
 def open_user_menu(page) -> None:
     """Open the user dropdown at the right of the navbar."""
     page.locator("nav .dropdown-toggle").click()
+
+
+def open_as(new_page, session_of, username: str, **options):
+    """A fresh page (own context) already signed in as `username`."""
+    return new_page(storage_state=session_of(username), **options)

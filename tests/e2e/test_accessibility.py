@@ -1,0 +1,94 @@
+"""Accessibility: axe-core on every page each role can reach, on a desktop and a 375 px phone.
+
+JOURNEYS lists, per role, the pages that role walks through, in order. A later issue's page is one more
+line here (a path; {placeholders} are DemoIds fields). Pages with states a list cannot reach (a refused
+form, a swapped fragment, a revealed number) are checked inside the keyboard journeys with axe(page, state).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .journeys import open_as
+
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+
+JOURNEYS: dict[str, list[str]] = {
+    "anonymous": [
+        "/login",
+        "/no-such-page",
+    ],
+    "lobby": [
+        "/lobby",
+        "/customers/{own_customer}/card",
+        "/account/password",
+        "/reauthenticate",
+    ],
+    "manager": [
+        "/my-day",
+        "/customers/",
+        "/customers/?owner={user}",
+        "/customers/new",
+        "/customers/{own_customer}",
+        "/customers/{own_business}",
+        "/customers/{own_customer}/edit",
+        "/customers/{own_business}/edit",
+        "/customers/{own_customer}/card",
+        "/customers/{colleague_customer}",
+        "/account/password",
+        "/reauthenticate",
+        "/customers/999999",
+    ],
+    "credit": [
+        "/my-day",
+        "/customers/",
+        "/customers/{own_customer}",
+        "/customers/new",
+    ],
+    "supervisor": [
+        "/team",
+        "/customers/",
+        "/customers/archived",
+        "/customers/audit",
+        "/customers/audit?customer={own_customer}",
+        "/customers/new",
+        "/customers/{own_customer}",
+        "/customers/{own_customer}/edit",
+        "/customers/{own_customer}/card",
+        "/account/password",
+    ],
+    "admin": [
+        "/admin/",
+        "/admin/branches",
+        "/admin/branches/new",
+        "/admin/branches/{branch}/edit",
+        "/admin/branches/{branch}/teams",
+        "/admin/branches/{branch}/teams/new",
+        "/admin/teams/{team}/edit",
+        "/admin/users",
+        "/admin/users?role=manager",
+        "/admin/users/new",
+        "/admin/users/{user}",
+        "/admin/users/{user}/edit",
+        "/admin/users/{user}/reset-password",
+        "/admin/tier-rules",
+        "/customers/",
+        "/customers/audit",
+        "/customers/{own_customer}",
+        "/customers/{own_customer}/card",
+        "/account/password",
+    ],
+}
+
+CASES = [(role, size) for role in JOURNEYS for size in VIEWPORTS]
+
+
+@pytest.mark.parametrize(("role", "size"), CASES, ids=[f"{r}-{s}" for r, s in CASES])
+def test_every_page_of_every_role_passes_axe(new_page, session_of, demo, axe, role, size):
+    options = VIEWPORTS[size]
+    page = new_page(**options) if role == "anonymous" else open_as(new_page, session_of, role, **options)
+    for path in JOURNEYS[role]:
+        page.goto(path.format(**demo.__dict__))
+        axe(page)
