@@ -38,3 +38,17 @@ def open_user_menu(page) -> None:
 def open_as(new_page, session_of, username: str, **options):
     """A fresh page (own context) already signed in as `username`."""
     return new_page(storage_state=session_of(username), **options)
+
+
+def tab_to(page, selector: str, *, limit: int = 120, back: bool = False) -> None:
+    """Press Tab (Shift+Tab with back=True), as a keyboard user does, until the focus is on `selector`."""
+    key = "Shift+Tab" if back else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{limit} presses of {key} never reached {selector}")
+
+
+def focused(page, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
