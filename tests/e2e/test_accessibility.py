@@ -92,3 +92,33 @@ def test_every_page_of_every_role_passes_axe(new_page, session_of, demo, axe, ro
     for path in JOURNEYS[role]:
         page.goto(path.format(**demo.__dict__))
         axe(page)
+
+
+# --- touch: checkboxes, row links and disclosure toggles are at least 24 × 24 px on a phone --------------
+
+TOUCH_TARGETS = "input[type=checkbox], table a, .timeline a, summary, .breadcrumb a"
+TOUCH_PAGES = {
+    "supervisor": ["/customers/", "/customers/{own_customer}", "/customers/archived", "/customers/audit",
+                   "/customers/{own_customer}/edit"],
+    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new"],
+    "admin": ["/admin/users", "/admin/branches", "/admin/tier-rules", "/admin/users/{user}/edit"],
+}
+
+MEASURE = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(e => e.offsetParent !== null)
+  .map(e => { const r = e.getBoundingClientRect();
+              return {what: e.tagName + " " + (e.textContent || e.name || e.id).trim().slice(0, 20),
+                      width: r.width, height: r.height}; })"""
+
+
+@pytest.mark.parametrize("role", list(TOUCH_PAGES))
+def test_touch_targets_are_at_least_24_px_at_phone_width(new_page, session_of, demo, role):
+    page = open_as(new_page, session_of, role, **PHONE)
+    measured = 0
+    for path in TOUCH_PAGES[role]:
+        page.goto(path.format(**demo.__dict__))
+        boxes = page.evaluate(MEASURE, TOUCH_TARGETS)
+        measured += len(boxes)
+        small = [b for b in boxes if b["width"] < 23.5 or b["height"] < 23.5]
+        assert not small, f"touch targets under 24 px on {path}: {small[:8]}"
+    assert measured > 10, "almost nothing was measured"
