@@ -8,6 +8,7 @@ form, a swapped fragment, a revealed number) are checked inside the keyboard jou
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .journeys import open_as
 
@@ -122,3 +123,53 @@ def test_touch_targets_are_at_least_24_px_at_phone_width(new_page, session_of, d
         small = [b for b in boxes if b["width"] < 23.5 or b["height"] < 23.5]
         assert not small, f"touch targets under 24 px on {path}: {small[:8]}"
     assert measured > 10, "almost nothing was measured"
+
+
+# --- page states a list of URLs cannot reach -----------------------------------------------------------------
+
+def test_the_one_time_password_pages_pass_axe(new_page, session_of, axe):
+    """Creating an account and resetting its password (a fresh account: the demo users keep theirs)."""
+    import random
+
+    page = open_as(new_page, session_of, "admin")
+    page.goto("/admin/users/new")
+    number = random.randrange(10**6)
+    page.locator("#username").fill(f"a11y{number}")
+    page.locator("#display_name").fill("无障碍测试")
+    page.locator("#employee_no").fill(f"T{number}")
+    page.locator("#role").select_option("lobby")
+    page.locator("#branch_id").select_option(index=1)
+    with page.expect_navigation():
+        page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("one-time-password")).to_be_visible()
+    axe(page, "account created")
+    page.get_by_test_id("done").click()
+    page.get_by_test_id("reset-password").click()
+    axe(page)
+    with page.expect_navigation():
+        page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("one-time-password")).to_be_visible()
+    axe(page, "password reset")
+
+
+def test_the_pages_without_javascript_pass_axe(new_page, session_of, demo, axe):
+    """The reveal as a plain form post (no htmx) answers with a page of its own; the refused sign-in shows its
+    message. (Playwright cannot evaluate axe with JavaScript off, so the plain post is sent by form.submit(),
+    which htmx does not intercept.)"""
+    page = open_as(new_page, session_of, "manager")
+    page.goto(f"/customers/{demo.own_customer}")
+    page.locator("#reveal-form-mobile summary").click()
+    page.locator("#reveal-reason-mobile").fill("客户来电核实 e2e")
+    with page.expect_navigation():
+        page.locator("#reveal-form-mobile form").evaluate("f => f.submit()")
+    expect(page.get_by_test_id("revealed-value")).to_be_visible()
+    axe(page, "revealed, plain post")
+
+    anonymous = new_page()
+    anonymous.goto("/login")
+    anonymous.locator("#username").fill("manager")
+    anonymous.locator("#password").fill("not-the-password")
+    with anonymous.expect_navigation():
+        anonymous.locator("form button[type=submit]").click()
+    expect(anonymous.get_by_test_id("login-error")).to_be_visible()
+    axe(anonymous, "wrong password")
