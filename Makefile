@@ -16,11 +16,18 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# axe-core for the browser tests (tests/e2e/package.json; never served to users), reinstalled when its lock changes.
+E2E_TOOLS := tests/e2e/node_modules/.package-lock.json
+$(E2E_TOOLS): tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	touch $@
+
 translations: .make-install
 	$(BIN)/pybabel compile -f -d app/translations -D messages --use-fuzzy >/dev/null
 
+# --ignore-dirs: Babel skips folders starting with "_" by default, which would miss templates/_partials and _macros.
 extract-messages: .make-install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* node_modules" -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 run: .make-install translations
@@ -31,11 +38,11 @@ run: .make-install translations
 lint: .make-install
 	$(BIN)/ruff check app tests bench wsgi.py
 
-test: .make-install translations lint
+test: .make-install translations lint $(E2E_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: .make-install translations
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .make-install instance/yinjian.db*
+	rm -rf $(VENV) .make-install instance/yinjian.db* tests/e2e/node_modules

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SearchField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.forms import Form
-from app.models import ROLE_LABELS, SPECIALTY_LABELS
+from app.models import ASSET_BANDS, ROLE_LABELS, SPECIALTY_LABELS
 
 LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]
 INVALID_CHOICE = _l("Not a valid choice.")
@@ -133,3 +133,27 @@ class UserFilterForm(Form):
         ],
         invalid_choice_message=INVALID_CHOICE,
     )
+
+
+class TierRuleForm(Form):
+    """A rule that suggests a tier: the asset band is picked by its label, the other measures take a number."""
+
+    tier = SelectField(_l("Tier"), choices=[SelectChoice("A", "A"), SelectChoice("B", "B")])
+    metric = SelectField(_l("Measure"), choices=[SelectChoice("assets", _l("Asset band at least")),
+                                                 SelectChoice("loan_need", _l("Loan need at least (10k yuan)")),
+                                                 SelectChoice("products", _l("Products held at least"))])
+    # A rule compares the customer's band by its rank (models.ASSET_BAND_RANK), so the choice's value is the rank.
+    asset_band = SelectField(_l("Asset band"), default="3",
+                             choices=[SelectChoice(str(rank), label) for rank, label in enumerate(ASSET_BANDS.values())])
+    threshold = IntegerField(_l("At least"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.metric.data != "assets" and self.threshold.data is None and not self.threshold.errors:
+            self.threshold.errors.append(_l("Please enter a number."))
+            return False
+        return valid
+
+    def threshold_value(self) -> int:
+        """The rule's threshold: the band's rank for assets, else the number typed."""
+        return int(self.asset_band.data) if self.metric.data == "assets" else self.threshold.data

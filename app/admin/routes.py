@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,13 +16,16 @@ from app.admin.forms import (
     EditUserForm,
     NewUserForm,
     TeamForm,
+    TierRuleForm,
     UserFilterForm,
 )
 from app.auth.decorators import fresh_login_required, roles_required
 from app.core.extensions import db
+from app.core.forms import Form
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
-from app.models import ROLE_LABELS, Branch, Team, User
+from app.customers import tiers
+from app.models import ROLE_LABELS, Branch, Team, TierRule, User
 
 USERS_PER_PAGE = 50
 
@@ -389,3 +392,32 @@ def team_options():
             select(Team).where(Team.branch_id == branch_id, Team.active.is_(True)).order_by(Team.name)
         ).all()
     return render_template("admin/_team_options.html", teams=teams)
+
+
+# Tier rules
+
+
+@bp.route("/tier-rules", methods=["GET", "POST"])
+@roles_required("admin")
+def tier_rules():
+    """The rule table that suggests A/B/C tiers, and a form to add a rule; administrators only."""
+    form = TierRuleForm()
+    if form.validate_on_submit():
+        tiers.create_tier_rule(_actor(), tier=form.tier.data, metric=form.metric.data,
+                               threshold=form.threshold_value())
+        db.session.commit()
+        flash(_("Rule added."), "success")
+        return redirect(url_for("admin.tier_rules"), 303)
+    return render_template("admin/tier_rules.html", rules=tiers.all_tier_rules(), form=form)
+
+
+@bp.route("/tier-rules/<int:rule_id>/toggle", methods=["POST"])
+@roles_required("admin")
+def toggle_tier_rule(rule_id: int):
+    """Switch a tier rule off or on (rules are kept, never deleted); administrators only."""
+    rule = db.get_or_404(TierRule, rule_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    tiers.toggle_tier_rule(_actor(), rule)
+    db.session.commit()
+    return redirect(url_for("admin.tier_rules"), 303)

@@ -286,11 +286,3 @@ class ReassignForm(Form):
         """The ticked customers' ids (odd values dropped)."""
         return [i for i in map(id_param, request.form.getlist("selected_ids")) if i is not None]
 
-
-class TierRuleForm(Form):
-    tier = SelectField(_l("Tier"), choices=options([("A", "A"), ("B", "B")]))
-    metric = SelectField(_l("Measure"), choices=options([("assets", _l("Asset band at least")),
-                                                         ("loan_need", _l("Loan need at least (10k yuan)")),
-                                                         ("products", _l("Products held at least"))]))
-    threshold = IntegerField(_l("Threshold"), validators=[InputRequired(message=_l("Please enter a number.")),
-                                                          NumberRange(min=0, max=1_000_000)])

@@ -5,14 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth.decorators import read_only, roles_required
 from app.auth.guard import safe_referrer
 from app.auth.services import is_fresh
 from app.core import policies, refdata
 from app.core.extensions import db, limiter
-from app.core.forms import Form
 from app.core.htmx import hx_redirect, is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
 from app.customers import bp, duplicates, records, search, tiers, timeline
@@ -24,11 +22,10 @@ from app.customers.forms import (
     ReassignForm,
     RevealForm,
     TierForm,
-    TierRuleForm,
 )
 from app.customers.loaders import load_customer
 from app.customers.presenters import list_rows
-from app.models import TierRule, User
+from app.models import User
 
 SALES = ("manager", "supervisor")
 READERS = ("manager", "supervisor", "admin")
@@ -212,7 +209,8 @@ def _page_context(user: User, customer, **forms) -> dict:
         "activity_form": ActivityForm(formdata=None) if policies.can_log_activity(user, customer) else None,
         "tier_form": TierForm(formdata=None) if policies.can_set_tier(user, customer) else None,
         "suggested_tier": tiers.suggest_tier(customer, refdata.tier_rules()),
-        "reveal_form": None,  # the reveal form shows a refused reason only when it comes back itself
+        "reveal_form": RevealForm(formdata=None) if policies.can_reveal(user, customer) else None,
+        "archive_form": ArchiveForm(formdata=None) if policies.can_archive(user, customer) else None,
         "can": policies,
     }
     context.update(forms)
@@ -346,32 +344,3 @@ def restore(customer_id: int):
     db.session.commit()
     flash(_("Customer restored."), "success")
     return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
-
-
-# ---------------------------------------------------------------- tier rules
-
-
-@bp.route("/tier-rules", methods=["GET", "POST"])
-@roles_required("admin")
-def tier_rules():
-    """The rule table that suggests A/B/C tiers."""
-    form = TierRuleForm()
-    if form.validate_on_submit():
-        tiers.create_tier_rule(_current(), tier=form.tier.data, metric=form.metric.data, threshold=form.threshold.data)
-        db.session.commit()
-        flash(_("Rule added."), "success")
-        return redirect(url_for("customers.tier_rules"), 303)
-    rules = db.session.scalars(select(TierRule).order_by(TierRule.tier, TierRule.metric, TierRule.id)).all()
-    return render("customers/tier_rules.html", rules=rules, form=form)
-
-
-@bp.route("/tier-rules/<int:rule_id>/toggle", methods=["POST"])
-@roles_required("admin")
-def toggle_tier_rule(rule_id: int):
-    """Switch a tier rule off or on (rules are kept, never deleted)."""
-    rule = db.get_or_404(TierRule, rule_id)
-    if not Form().validate_on_submit():
-        abort(400)
-    tiers.toggle_tier_rule(_current(), rule)
-    db.session.commit()
-    return redirect(url_for("customers.tier_rules"), 303)

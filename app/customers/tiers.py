@@ -15,6 +15,11 @@ from app.models import ASSET_BAND_RANK, Customer, Tier, TierChange, TierRule, Us
 TIER_METRICS = ("assets", "loan_need", "products")
 
 
+def all_tier_rules() -> list[TierRule]:
+    """Every tier rule, active or not, in the order the admin table shows them."""
+    return list(db.session.scalars(select(TierRule).order_by(TierRule.tier, TierRule.metric, TierRule.id)))
+
+
 def load_tier_rules() -> list[TierRule]:
     return list(db.session.scalars(select(TierRule).where(TierRule.active.is_(True))))
 

@@ -20,7 +20,7 @@ OTP_RE = re.compile(r'data-testid="one-time-password">([^<]+)</code>')
 READ_ENDPOINTS = {
     "admin.index", "admin.branches", "admin.new_branch", "admin.edit_branch", "admin.teams", "admin.new_team",
     "admin.edit_team", "admin.users", "admin.new_user", "admin.user", "admin.edit_user", "admin.reset_password",
-    "admin.team_options",
+    "admin.team_options", "admin.tier_rules",
 }
 
 
@@ -29,7 +29,8 @@ def admin_rules(app):
 
 
 def url_of(app, world, rule) -> str:
-    ids = {"branch_id": world.other_branch.id, "team_id": world.team.id, "user_id": world.manager.id}
+    # rule_id 1 need not exist: refused callers never reach the lookup, and it is a POST-only route.
+    ids = {"branch_id": world.other_branch.id, "team_id": world.team.id, "user_id": world.manager.id, "rule_id": 1}
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: ids[arg] for arg in rule.arguments})
 

@@ -91,10 +91,6 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # restore is for supervisors only: the role check answers before the record is looked up.
     ("customers.restore", "POST"):         Row(403, 403, 403, 303, 403, 403,
                                                url=lambda c: {"customer_id": c.archived.id}),
-    ("customers.tier_rules", "GET"):       Row(403, 403, 403, 403, 200, 403),
-    ("customers.tier_rules", "POST"):      Row(403, 403, 403, 403, 303, 403, data=lambda c: {
-        "tier": "A", "metric": "products", "threshold": "7"}),
-    ("customers.toggle_tier_rule", "POST"): Row(403, 403, 403, 403, 303, 403, url=lambda c: {"rule_id": c.rule.id}),
 }
 
 CASES = [(endpoint, method, caller) for (endpoint, method) in EXPECTED for caller in CALLERS]

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .a11y import AxeReport, audit
+
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -89,6 +91,7 @@ class LiveServer:
     url: str
     port: int
     log_path: Path
+    db_path: Path
 
     def log_size(self) -> int:
         try:
@@ -170,7 +173,7 @@ def live_server() -> Iterator[LiveServer]:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = LiveServer(url=url, port=port, log_path=tmp / "server.log")
+    server = LiveServer(url=url, port=port, log_path=tmp / "server.log", db_path=tmp / "e2e.db")
     log = server.log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "2", "--graceful-timeout", "5", "wsgi:app"],
@@ -226,10 +229,44 @@ class PageEvents:
     def csp_violations(self) -> list[str]:
         return [m for m in self.console_errors if "Content Security Policy" in m]
 
+    def watch(self, context) -> None:
+        """Record what every page of `context` does, CSP violations included."""
+        # The page's own securitypolicyviolation event names the directive and the culprit script; an init
+        # script runs through the DevTools protocol, outside the page's CSP.
+        context.add_init_script(CSP_REPORTER)
+        context.on("page", self._attach)
+
+    def _attach(self, page) -> None:
+        page.on("request", lambda req: self.requests.append(req.url))
+        page.on("console", lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+
+
+CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "Content Security Policy violation: " + e.violatedDirective + " by " + (e.sourceFile || "the page") + ":" +
+  e.lineNumber + " " + (e.sample || "")));"""
+
 
 @pytest.fixture
 def page_events() -> PageEvents:
     return PageEvents()
+
+
+@pytest.fixture(scope="session")
+def axe_report() -> Iterator[AxeReport]:
+    report = AxeReport()
+    yield report
+    if report.pages:
+        report.write(ARTIFACTS)
+
+
+@pytest.fixture
+def axe(axe_report: AxeReport, request: pytest.FixtureRequest) -> Callable[..., None]:
+    """axe(page, state="") checks the page as it is now (a11y.audit): fails on serious or critical."""
+    def check(page, state: str = "") -> None:
+        audit(page, axe_report, request.node.name, state)
+
+    return check
 
 
 def _artifact_name(nodeid_name: str) -> str:
@@ -247,10 +284,8 @@ def new_page(browser, live_server: LiveServer, page_events: PageEvents, request:
         options.setdefault("locale", "zh-CN")
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(10_000)
+        page_events.watch(context)
         page = context.new_page()
-        page.on("request", lambda req: page_events.requests.append(req.url))
-        page.on("console", lambda msg: page_events.console_errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: page_events.page_errors.append(str(exc)))
         opened.append((context, page))
         return page
 
@@ -278,3 +313,66 @@ def new_page(browser, live_server: LiveServer, page_events: PageEvents, request:
 def page(new_page):
     """A fresh page (new context: no cookies, no storage) for one test."""
     return new_page()
+
+
+# --- signed-in sessions and the demo data's ids -----------------------------------------------------
+
+@pytest.fixture(scope="session")
+def session_of(browser, live_server) -> Callable[[str], dict]:
+    """Sign each demo user in once per run; returns the storage state (the session cookie)."""
+    from .journeys import HOME_OF, path_of, sign_in
+
+    states: dict[str, dict] = {}
+
+    def get(username: str) -> dict:
+        if username not in states:
+            events = PageEvents()
+            context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+            events.watch(context)
+            try:
+                page = context.new_page()
+                sign_in(page, username)
+                assert path_of(page) == HOME_OF[username], f"{username} could not sign in"
+                states[username] = context.storage_state()
+            finally:
+                context.close()
+            assert not events.csp_violations(), f"CSP violations: {events.csp_violations()}"
+        return states[username]
+
+    return get
+
+
+@dataclass(frozen=True)
+class DemoIds:
+    """Records of the demo database the journeys visit (read once, straight from the server's SQLite file)."""
+
+    own_customer: int  # an individual with an ID number, owned by `manager`
+    own_business: int  # a business customer owned by `manager`
+    colleague_customer: int  # owned by `credit` (same branch as `manager`)
+    branch: int  # 城东支行
+    team: int  # its wealth team
+    user: int  # the `manager` account
+
+
+@pytest.fixture(scope="session")
+def demo(live_server: LiveServer) -> DemoIds:
+    import sqlite3
+
+    with sqlite3.connect(live_server.db_path) as con:
+        def one(sql: str, *args) -> int:
+            row = con.execute(sql, args).fetchone()
+            assert row, f"the demo data has no row for: {sql} {args}"
+            return row[0]
+
+        manager = one('SELECT id FROM "user" WHERE username = ?', "manager")
+        credit = one('SELECT id FROM "user" WHERE username = ?', "credit")
+        live = "archived_at IS NULL AND owner_id = ?"
+        return DemoIds(
+            own_customer=one(f"SELECT id FROM customer WHERE {live} AND kind = 'individual' "
+                             "AND id_number_enc IS NOT NULL ORDER BY id", manager),
+            own_business=one(f"SELECT id FROM customer WHERE {live} AND kind = 'business' ORDER BY id", manager),
+            colleague_customer=one(f"SELECT id FROM customer WHERE {live} ORDER BY id", credit),
+            branch=one("SELECT id FROM branch WHERE code = 'CD01'"),
+            team=one("SELECT id FROM team WHERE name = '财富管理团队'"),
+            user=manager,
+        )

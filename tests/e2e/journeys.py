@@ -33,3 +33,22 @@ def path_of(page) -> str:
 def open_user_menu(page) -> None:
     """Open the user dropdown at the right of the navbar."""
     page.locator("nav .dropdown-toggle").click()
+
+
+def open_as(new_page, session_of, username: str, **options):
+    """A fresh page (own context) already signed in as `username`."""
+    return new_page(storage_state=session_of(username), **options)
+
+
+def tab_to(page, selector: str, *, limit: int = 120, back: bool = False) -> None:
+    """Press Tab (Shift+Tab with back=True), as a keyboard user does, until the focus is on `selector`."""
+    key = "Shift+Tab" if back else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{limit} presses of {key} never reached {selector}")
+
+
+def focused(page, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)

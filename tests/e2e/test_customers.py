@@ -1,7 +1,7 @@
 """Customer journeys: create with inline validation, find by active search, reveal, log, who may edit.
 
 Numbers are generated per run (a 139 mobile, a Beijing 110105 ID with a correct check character), so the
-journeys never collide with the demo data or with each other. Sign-ins are done once per module and reused
+journeys never collide with the demo data or with each other. Sign-ins are done once per run and reused
 through Playwright's storage state; every test still gets its own page (own context).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from stdnum.cn import ric
 
-from .journeys import HOME_OF, path_of, sign_in
+from .journeys import open_as, path_of, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -56,32 +55,7 @@ class CustomerRecord:
     id_number: str
 
 
-# --- reusable sign-ins and one customer owned by `manager` -----------------------------------------
-
-@pytest.fixture(scope="module")
-def session_of(browser, live_server) -> Callable[[str], dict]:
-    """Sign each demo user in once per module; returns the storage state (the session cookie)."""
-    states: dict[str, dict] = {}
-
-    def get(username: str) -> dict:
-        if username not in states:
-            context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-            try:
-                page = context.new_page()
-                sign_in(page, username)
-                assert path_of(page) == HOME_OF[username], f"{username} could not sign in"
-                states[username] = context.storage_state()
-            finally:
-                context.close()
-        return states[username]
-
-    return get
-
-
-def open_as(new_page, session_of, username: str) -> Page:
-    """A fresh page (own context) already signed in as `username`."""
-    return new_page(storage_state=session_of(username))
-
+# --- one customer owned by `manager` (sign-ins are shared: conftest.session_of) ----------------------
 
 def fill_and_save_customer(page: Page, *, name: str, mobile: str, id_number: str) -> int:
     page.goto("/customers/new")

@@ -12,10 +12,10 @@ ZH_PO = ROOT / "app" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages
 
 
 def extract(pot: Path) -> None:
-    """The same extraction the project runs: pybabel extract -F babel.cfg -k _l -k lazy_gettext."""
+    """The same extraction the project runs (Makefile: extract-messages), _partials and _macros included."""
     CommandLineInterface().run([
         "pybabel", "--quiet", "extract", "-F", str(ROOT / "babel.cfg"),
-        "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(pot), str(ROOT),
+        "-k", "_l", "-k", "lazy_gettext", "--ignore-dirs", ".* node_modules", "--no-location", "-o", str(pot), str(ROOT),
     ])
 
 

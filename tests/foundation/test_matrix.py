@@ -33,6 +33,15 @@ class Expect(NamedTuple):
     data: dict | None = None
 
 
+def _a_tier_rule(world) -> dict:
+    from app.models import TierRule
+
+    rule = TierRule(tier="B", metric="products", threshold=8)
+    db.session.add(rule)
+    db.session.commit()
+    return {"rule_id": rule.id}
+
+
 EXPECTED: dict[str, Expect] = {
     #                                anon lobby manager supervisor admin
     "auth.login":            Expect(200, 302, 302, 302, 302),
@@ -44,6 +53,8 @@ EXPECTED: dict[str, Expect] = {
     "home.supervisor":       Expect(302, 403, 403, 200, 403),
     "admin.index":           Expect(302, 403, 403, 403, 200),
     "auditlog.index":        Expect(302, 403, 403, 200, 200),
+    "admin.tier_rules":      Expect(302, 403, 403, 403, 200),
+    "admin.toggle_tier_rule": Expect(302, 403, 403, 403, 303, method="POST", url_args=_a_tier_rule),
     "auth.change_password":  Expect(302, 200, 200, 200, 200),
     "auth.reauthenticate":   Expect(302, 200, 200, 200, 200),
     "auth.set_language":     Expect(302, 303, 303, 303, 303, method="POST", data={"language": "en"}),

@@ -1,5 +1,5 @@
-"""The navigation bar (templating.navigation_bar): rendered once per user, language, session and page area,
-and never showing one user's name, menu or CSRF token to another."""
+"""The navigation bar (_partials/nav.html, drawn for every page): exactly one item lit, the page's own, and
+never one user's name, menu or CSRF token shown to another."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from app.core.extensions import db
 from tests.conftest import CSRF_RE
 
-ACTIVE_RE = re.compile(r'<a class="nav-link active"\s+href="([^"]+)">([^<]+)</a>')
+ACTIVE_RE = re.compile(r'<a class="nav-link active" aria-current="page"\s+href="([^"]+)">([^<]+)</a>')
 
 
 def nav(page: str) -> str:
@@ -26,6 +26,10 @@ def test_the_active_item_follows_the_page(world, manager_client):
     assert ACTIVE_RE.findall(nav(get(manager_client, "/customers/")))[0][0] == "/customers/"
     assert ACTIVE_RE.findall(nav(get(manager_client, "/my-day")))[0][0] == "/my-day"
     assert ACTIVE_RE.findall(nav(get(manager_client, "/account/password"))) == []
+
+
+def active_items(page: str) -> list[str]:
+    return [url for url, _label in ACTIVE_RE.findall(nav(page))]
 
 
 def test_each_user_sees_their_own_name_menu_and_token(world, client_for):

@@ -13,6 +13,7 @@ from app.models import Branch
 
 def test_an_orm_write_in_a_reading_request_raises(app):
     with app.test_request_context("/my-day", method="GET"):
+        start_counting_commits()  # as the dispatch of a request does
         db.session.add(Branch(code="ZZ", name="不该写入"))
         with pytest.raises(RuntimeError, match="reading request"):
             db.session.flush()
@@ -41,6 +42,7 @@ def test_a_second_commit_in_a_writing_route_raises(app):
 def test_in_production_a_breach_is_logged_not_raised(app, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "TRANSACTION_RULE_BREACH", "log")
     with app.test_request_context("/my-day", method="GET"):
+        start_counting_commits()
         db.session.add(Branch(code="ZX", name="记录"))
         db.session.flush()
         db.session.rollback()

@@ -1,4 +1,6 @@
-// Yinjian's small client script: show htmx failures to the user instead of swallowing them.
+// Yinjian's small client script: show htmx failures to the user instead of swallowing them, keep the
+// keyboard focus in a sensible place after a swap, and show a form's sections for the chosen kind.
+// Everything is driven by data attributes on the server's HTML: no inline script (the CSP forbids it).
 (function () {
   "use strict";
 
@@ -41,4 +43,72 @@
   document.addEventListener("htmx:sendError", function () {
     showToast(document.body.dataset.errorNetwork);
   });
+
+  // --- focus -------------------------------------------------------------------------------------
+
+  function focusOn(element) {
+    if (!element.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+  }
+
+  function focusLost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !document.contains(active);
+  }
+
+  // An inline check replaced a field's errors ([data-errors-for]): the field's own state follows them.
+  function syncInvalid(errors) {
+    var field = document.getElementById(errors.dataset.errorsFor);
+    if (!field) { return; }
+    var invalid = errors.textContent.trim() !== "";
+    field.classList.toggle("is-invalid", invalid);
+    if (invalid) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
+  }
+
+  // After a swap: the first field in error, else what the fragment marks [data-swap-focus] (the new
+  // entry, the revealed number), else, when the swap took the focus away, the fragment itself; never the body.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var root = evt.target;
+    if (!root || !root.matches) { return; }
+    if (root.matches("[data-errors-for]")) { syncInvalid(root); return; }
+    syncShown(root);
+    var target = root.querySelector("[aria-invalid=true]") ||
+      (root.matches("[data-swap-focus]") ? root : root.querySelector("[data-swap-focus]"));
+    if (!target && focusLost() && !root.matches("[hx-swap-oob], #flash")) { target = root; }
+    if (target) { focusOn(target); }
+  });
+
+  // --- sections for one choice: data-shown-by="<select id>" data-shown-for="value ..." ------------
+  // Without JavaScript every section stays visible. A label with data-label-by="<select id>" takes its
+  // text from data-label-<value> (a person's 姓名, a company's 名称).
+
+  function syncShown(root) {
+    root.querySelectorAll("[data-shown-by]").forEach(function (section) {
+      var control = document.getElementById(section.dataset.shownBy);
+      if (control) { section.hidden = section.dataset.shownFor.split(" ").indexOf(control.value) === -1; }
+    });
+    root.querySelectorAll("[data-label-by]").forEach(function (label) {
+      var control = document.getElementById(label.dataset.labelBy);
+      var text = control && label.getAttribute("data-label-" + control.value);
+      if (text) { label.textContent = text; }
+    });
+  }
+
+  document.addEventListener("change", function (evt) {
+    var id = evt.target.id;
+    if (id && document.querySelector('[data-shown-by="' + id + '"], [data-label-by="' + id + '"]')) {
+      syncShown(document);
+    }
+  });
+
+  function ready() {
+    syncShown(document);
+    // A page re-shown with errors starts at the first field in error (unless a field asks for focus).
+    var invalid = document.querySelector("main [aria-invalid=true]");
+    if (invalid && !document.querySelector("[autofocus]")) { invalid.focus(); }
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
 })();
