@@ -1,5 +1,5 @@
 """Which language a request speaks: the locale selector for Flask-Babel and the language code the
-per-language caches (template strings, labels, menus, WTForms messages) are keyed by."""
+per-language copies (labels, WTForms messages; see worker_copies) are keyed by."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""The customer list query: one SQL statement per page, prebuilt once per filter shape.
-
-A list page used to run a capped count, a page-of-ids query and a row query, each built from scratch
-and executed through the ORM. The statement building, cache-key generation and ORM result handling
-cost several times the SQL itself, so the page is now one Core statement whose shape (which filters,
-which sort, whose scope) picks a statement built once per process; the filter values are bound
-parameters. The count rides along as an uncorrelated scalar subquery, which both SQLite and
-PostgreSQL evaluate once per statement.
-"""
+"""The customer list query: one Core statement per page, built once per filter shape (which filters, which
+sort, whose scope) with the values bound; the capped count rides along as an uncorrelated scalar subquery.
+Why this shape: bench/LEARNED.md."""
 
 from __future__ import annotations
 
