@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from app.auth.services import start_session
@@ -78,3 +81,27 @@ def assert_hx_sent_to_login(response, *, what: str = "") -> None:
     assert urlsplit(response.headers.get("HX-Redirect", "")).path == "/login", f"no HX-Redirect to /login{label}"
     body = response.get_data(as_text=True)
     assert 'name="password"' not in body and "<form" not in body, f"login form swapped into a fragment{label}"
+
+
+PG_ADMIN_URL = os.environ.get("MIGRATION_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def throwaway_postgres_url(prefix: str):
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (skips or fails as service_unavailable
+    says when there is no PostgreSQL)."""
+    try:
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no PostgreSQL here"
+        service_unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

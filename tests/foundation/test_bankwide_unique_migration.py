@@ -4,8 +4,6 @@ upgrades, the database then refuses a second branch's copy, and the downgrade re
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.extensions import db
-from tests.foundation.helpers import service_unavailable
+from tests.foundation.helpers import throwaway_postgres_url
 from tests.foundation.test_migrations import keep_logging  # noqa: F401 - alembic resets logging
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
-PG_ADMIN_URL = os.environ.get("MIGRATION_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 COLUMNS = ("id", "kind", "branch_id", "owner_id", "name", "name_search", "mobile_hash", "id_number_hash", "uscc",
            "source", "status", "tier", "created_at", "updated_at", "version")
@@ -106,22 +103,8 @@ def test_bankwide_unique_migration_on_sqlite(build_app, tmp_path, capsys):
 
 
 def test_bankwide_unique_migration_on_postgresql(build_app, capsys):
-    try:
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no PostgreSQL here"
-        service_unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
-    name = f"yinjian_uq_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with throwaway_postgres_url("yinjian_uq") as url:
         build_app(create_schema=False, SQLALCHEMY_DATABASE_URI=url)
         _check_upgrade_path(capsys)
         db.session.remove()
         db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

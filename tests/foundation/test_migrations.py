@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,10 +14,9 @@ from alembic.runtime.migration import MigrationContext
 
 from app.core.extensions import db
 from app.core.privacy import encrypt_pfi
-from tests.foundation.helpers import service_unavailable
+from tests.foundation.helpers import throwaway_postgres_url
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
-PG_ADMIN_URL = os.environ.get("MIGRATION_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 @pytest.fixture(autouse=True)
 def keep_logging():
@@ -120,23 +117,8 @@ def test_migrations_round_trip_on_sqlite(build_app, tmp_path):
 
 
 def test_migrations_round_trip_on_postgresql(build_app):
-    try:
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no PostgreSQL here"
-        service_unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
-
-    name = f"yinjian_mig_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with throwaway_postgres_url("yinjian_mig") as url:
         build_app(create_schema=False, SQLALCHEMY_DATABASE_URI=url)
         round_trip()
         db.session.remove()
         db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
