@@ -26,6 +26,24 @@ from app.models.customer import (
     TierRule,
 )
 from app.models.org import ROLE_LABELS, SPECIALTY_LABELS, Branch, Role, Specialty, Team, User
+from app.models.referral import (
+    NEED_LABELS,
+    OPEN_REFERRAL_STATUSES,
+    PARTNER_CATEGORY_LABELS,
+    PARTNER_KIND_LABELS,
+    REFERRAL_ACCESS_LABELS,
+    REFERRAL_STATUS_LABELS,
+    CustomerShare,
+    Introduction,
+    IntroductionChange,
+    Partner,
+    PartnerCategory,
+    PartnerKind,
+    Referral,
+    ReferralAccess,
+    ReferralNeed,
+    ReferralStatus,
+)
 from app.models.tally import CustomerTally
 
 __all__ = [
@@ -61,4 +79,20 @@ __all__ = [
     "Team",
     "User",
     "UserSession",
+    "NEED_LABELS",
+    "OPEN_REFERRAL_STATUSES",
+    "PARTNER_CATEGORY_LABELS",
+    "PARTNER_KIND_LABELS",
+    "REFERRAL_ACCESS_LABELS",
+    "REFERRAL_STATUS_LABELS",
+    "CustomerShare",
+    "Introduction",
+    "IntroductionChange",
+    "Partner",
+    "PartnerCategory",
+    "PartnerKind",
+    "Referral",
+    "ReferralAccess",
+    "ReferralNeed",
+    "ReferralStatus",
 ]

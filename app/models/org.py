@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import clock
@@ -52,6 +52,10 @@ class Branch(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Referral rules the branch chooses: what an accepted referral gives the recipient (ReferralAccess),
+    # and the working hours within which a referral must be accepted before it is overdue.
+    referral_access: Mapped[str] = mapped_column(String(8), default="shared", server_default="shared")
+    referral_accept_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
 
     teams: Mapped[list[Team]] = relationship(back_populates="branch", order_by="Team.name")
 
