@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
+from sqlalchemy.sql import operators
 
 from app.core import worker_copies
 from app.core.scoping import branch_scope
@@ -56,6 +57,10 @@ class ListShape(NamedTuple):
     # A one-character name term matches thousands: walk the sort's index and test each id against the
     # matches, stopping at a page, instead of reading every match's row to sort them all.
     walk: bool = False
+    # A page in the back half is read from the end of the sort's index in reverse order (OFFSET reads
+    # and skips every row before the page, so the last of 200 pages read 10,000 index entries).
+    from_end: bool = False
+    with_total: bool = True  # False when the caller counted first
 
     @property
     def name_only(self) -> bool:
@@ -120,18 +125,24 @@ def _total(shape: ListShape, where):
     return counted
 
 
+def _reversed(order):
+    return tuple(column.element.asc() if column.modifier is operators.desc_op else column.element.desc()
+                 for column in order)
+
+
 @lru_cache(maxsize=512)
 def page_statement(shape: ListShape):
-    """One page of rows, each carrying the (capped) total of all matches (`total`)."""
+    """One page of rows, each carrying the (capped) total of all matches (`total`); in reverse order
+    when the shape reads from the end (search.search_customers puts them back)."""
     where = _where(shape)
-    order = SORTS[shape.sort]
-    total = _total(shape, where)
+    order = _reversed(SORTS[shape.sort]) if shape.from_end else SORTS[shape.sort]
     # Deferred join: find the page's ids from the index alone, then read just those rows
     # (an OFFSET over full rows would read every skipped row from the table).
     page_ids = (select(C.id).where(where).order_by(*order)
                 .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    columns = (*ROW_COLUMNS, _total(shape, where).label("total")) if shape.with_total else ROW_COLUMNS
     return (
-        select(*ROW_COLUMNS, total.label("total"))
+        select(*columns)
         .join_from(CUSTOMER, STAFF, STAFF.c.id == C.owner_id)
         .join(BRANCH, BRANCH.c.id == C.branch_id)
         .where(C.id.in_(page_ids))

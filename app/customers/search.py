@@ -18,6 +18,7 @@ from app.customers import listing
 from app.models import Branch, Customer, User
 
 COUNT_CAP = 10_000
+FROM_END_AFTER = 1_000  # rows before a page from which it may be read from the end (listing.ListShape)
 
 
 SEARCH_TERM_MAX = 60
@@ -146,25 +147,34 @@ def search_customers(actor: User, filters: CustomerFilters, *, per_page: int = 5
         owner_id=filters.owner_id, team_id=filters.team_id, sort=filters.sort,
         branch_id=filters.branch_id if policies.sees_every_branch(actor) else None)
     values["cap"] = COUNT_CAP + 1
-    connection = db.session.connection()
     page = min(max(filters.page, 1), -(-COUNT_CAP // per_page))  # pages beyond the capped total are not offered
-    rows = connection.execute(listing.page_statement(shape),
-                              {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    if rows:
-        found = rows[0].total
-    else:
-        found = 0 if page == 1 else connection.execute(listing.count_statement(shape), values).scalar_one()
-        last_page = max(1, -(-min(found, COUNT_CAP) // per_page))
-        if page > last_page:  # past the end (an old link, a shrunk result): show the last page
-            page = last_page
-            rows = connection.execute(listing.page_statement(shape),
-                                      {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    rows, found, page = _page_rows(shape, values, page, per_page)
     total, capped = min(found, COUNT_CAP), found > COUNT_CAP
     if term_kind in FULL_NUMBER_KINDS:
         _audit_number_search(actor, term_kind, filters.q, found)
     return SearchResult(rows, total, capped, page, per_page, term_kind or "none", None, filters)
 
 
+def _page_rows(shape: listing.ListShape, values: dict, page: int, per_page: int) -> tuple[list, int, int]:
+    """The rows of `page` (or of the last page, when `page` is past the end), the capped number of matches,
+    and the page shown. A deep page counts first, then reads from the nearer end of the sort."""
+    connection = db.session.connection()
+    if (page - 1) * per_page < FROM_END_AFTER:
+        rows = connection.execute(listing.page_statement(shape),
+                                  {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
+        if rows or page == 1:
+            return rows, rows[0].total if rows else 0, page
+    found = connection.execute(listing.count_statement(shape), values).scalar_one()
+    shown = min(found, COUNT_CAP)
+    page = min(page, max(1, -(-shown // per_page)))  # past the end (an old link, a shrunk result): the last page
+    first, last = (page - 1) * per_page, min(page * per_page, shown)
+    counted = shape._replace(with_total=False)
+    if found > COUNT_CAP or first < found - last:
+        rows = connection.execute(listing.page_statement(counted), {**values, "limit": per_page, "offset": first})
+        return rows.all(), found, page
+    rows = connection.execute(listing.page_statement(counted._replace(from_end=True)),
+                              {**values, "limit": last - first, "offset": found - last}).all()
+    return rows[::-1], found, page
 
 
 def _audit_number_search(actor: User, kind: str, typed: str, hits: int) -> None:
