@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-LOADER_VERSION = 6  # bump when what the loader writes changes, so old databases are rebuilt
+LOADER_VERSION = 7  # bump when what the loader writes changes, so old databases are rebuilt
 SEED = 20261123
 CHUNK = 20_000
 
@@ -90,7 +90,7 @@ def current_counts() -> dict:
     from app.core.extensions import db
 
     counts = {}
-    for table in ("branch", "user", "customer", "activity"):
+    for table in ("branch", "user", "customer", "activity", "introduction", "referral"):
         counts[table] = db.session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
     counts["alembic"] = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return counts
@@ -264,6 +264,10 @@ def build(kind: str, customers: int = FULL_SIZE) -> dict:
                 batch = []
         bulk_insert(conn, Activity.__table__, batch)
         timings["activities"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        load_referrals(conn, org, created, rng, now)
+        timings["referrals"] = time.perf_counter() - t0
         db.session.commit()
 
         t0 = time.perf_counter()
@@ -285,6 +289,28 @@ def build(kind: str, customers: int = FULL_SIZE) -> dict:
         db.engine.dispose()
     facts["timings"] = {k: round(v, 2) for k, v in timings.items()}
     return facts
+
+
+def load_referrals(conn, org, created, rng: random.Random, now: datetime) -> None:
+    """Partners, introductions (branch 1 holds the 5,000-customer tree) and internal referrals, per branch."""
+    import referral_data
+    from sqlalchemy import select
+
+    from app.models import CustomerShare, Introduction, Partner, Referral
+
+    by_branch: dict[int, list] = {}
+    for c in created:
+        by_branch.setdefault(c.branch_id, []).append(c)
+    for number, (branch, managers, _supervisor) in enumerate(org):
+        owner_ids = [m.id for m in managers]
+        bulk_insert(conn, Partner.__table__, referral_data.partner_rows(branch.id, owner_ids, rng, now))
+        partner_ids = list(conn.scalars(select(Partner.id).where(Partner.branch_id == branch.id)))
+        customers_here = by_branch.get(branch.id, [])
+        bulk_insert(conn, Introduction.__table__,
+                    referral_data.introduction_rows(customers_here, partner_ids, rng, with_tree=number == 0))
+        referrals, shares = referral_data.referral_rows(customers_here, owner_ids, rng, now)
+        bulk_insert(conn, Referral.__table__, referrals)
+        bulk_insert(conn, CustomerShare.__table__, list({(s["customer_id"], s["user_id"]): s for s in shares}.values()))
 
 
 # Common names and their pinyin: the pinyin search term is the one of these branch 1 has most of.
@@ -351,6 +377,7 @@ def describe() -> dict:
         "pinyin_hits": name_counts.get(pinyin_name, 0),
         "tier_a_hits": sum(r.tier == "A" for r in rows),
         "last_page": max(1, -(-len(ids) // 50)),
+        "tree_root_id": ids[0] if ids else None,  # referral_data: branch 1's first customer roots 5,000
     }
 
 

@@ -56,6 +56,13 @@ def pages(m: dict) -> list[Page]:
              shows=f"{m['last_page']}"),
         Page("show", "customer page", [f"/customers/{i}" for i in m["customer_ids"]], rows="any",
              shows='data-testid="customer-name"'),
+        Page("referrals", "referral inbox (to me)", ["/referrals/"], rows="any", shows='id="referral-list"',
+             feature="the referral inbox"),
+        Page("tree_root", "customer page of a 5,000-customer introducer tree's root",
+             [f"/customers/{m.get('tree_root_id')}"], rows="any", shows='id="introducer-tree"',
+             feature="introducer trees"),
+        Page("leaderboard", "introducer leaderboard (this month)", ["/referrals/introducers"], rows="any",
+             shows='id="introducer-leaderboard"', feature="the introducer leaderboard"),
     ]
 
 
