@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.core import audit, clock, policies
 from app.core.extensions import db
@@ -123,6 +124,6 @@ def list_partners(user: User, term: str = "", category: str = "", *, page: int =
         stmt = stmt.where(Partner.name_search.contains(search_key(term), autoescape=True))
     if category:
         stmt = stmt.where(Partner.category == category)
-    stmt = stmt.order_by(Partner.name_search, Partner.id).offset((page - 1) * PARTNERS_PER_PAGE)
+    stmt = stmt.options(joinedload(Partner.owner)).order_by(Partner.name_search, Partner.id).offset((page - 1) * PARTNERS_PER_PAGE)
     rows = list(db.session.scalars(stmt.limit(PARTNERS_PER_PAGE + 1)))
     return rows[:PARTNERS_PER_PAGE], len(rows) > PARTNERS_PER_PAGE

@@ -45,7 +45,7 @@ def partners_index():
     page = id_param(request.args.get("page")) or 1
     rows, has_next = partners.list_partners(_current(), term, category, page=page)
     return render("introducers/partners.html", "introducers/_partner_table.html", rows=rows, q=term,
-                  category=category, page=page, has_next=has_next, categories=PARTNER_CATEGORY_LABELS)
+                  category=category, page_no=page, has_next=has_next, categories=PARTNER_CATEGORY_LABELS)
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])

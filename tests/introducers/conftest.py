@@ -84,3 +84,12 @@ def convert(customer_id: int, sender: User, recipient: User, amount: int) -> Non
 def reads(statements: list[str]) -> list[str]:
     """The statements that read (a transaction's BEGIN is not a round trip the page pays per node)."""
     return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def ready(client):
+    """Fetch the client's CSRF token, then end the session's transaction, as a server's request teardown
+    would: the suite keeps one app context (and session) for every request, and a write that follows a read
+    in it would run outside the transaction the write request opens (so "nothing half-written" would lie)."""
+    client.csrf_token(client._token_page)
+    db.session.rollback()
+    return client
