@@ -97,7 +97,8 @@ def board(user: User, period: Period, *, page: int = 1, branch_id: int | None = 
     stmt = (select(INTRO.c.introducer_customer_id, INTRO.c.introducer_partner_id, made)
             .where(INTRO.c.introduced_at >= start, INTRO.c.introduced_at < end)
             .group_by(INTRO.c.introducer_customer_id, INTRO.c.introducer_partner_id)
-            .order_by(made.desc(), INTRO.c.introducer_customer_id, INTRO.c.introducer_partner_id)
+            .order_by(made.desc(), func.coalesce(INTRO.c.introducer_customer_id, -1),
+                      func.coalesce(INTRO.c.introducer_partner_id, -1))
             .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1))
     if scope == "none":
         return Board([], period, page, False, None)
