@@ -69,7 +69,7 @@ def show_partner(partner_id: int):
     partner = load_partner(user, partner_id, "view")
     level, more = panel.level_nodes(user, Ref("p", partner.id))
     return render("introducers/partner.html", partner=partner, level=level, more_after=more,
-                  totals=graph.yield_of(Ref("p", partner.id)), parent=f"p:{partner.id}")
+                  partner_yield=graph.yield_of(Ref("p", partner.id)), parent=f"p:{partner.id}")
 
 
 @bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])

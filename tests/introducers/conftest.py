@@ -36,16 +36,16 @@ def make_partner(world) -> Callable[..., Partner]:
 def introduce(world):
     """introduce(customer, introducer, actor=owner): record who introduced `customer` and commit."""
 
-    def link(customer: Customer, introducer, *, actor: User | None = None, reason: str | None = None):
+    def link(introduced: Customer, introducer, *, actor: User | None = None, reason: str | None = None):
         ref = Ref("c", introducer.id) if isinstance(introducer, Customer) else Ref("p", introducer.id)
-        links.set_introducer(actor or _owner_of(world, customer), customer, ref, reason=reason)
+        links.set_introducer(actor or _owner_of(introduced), introduced, ref, reason=reason)
         db.session.commit()
 
     return link
 
 
-def _owner_of(world, customer: Customer) -> User:
-    return db.session.get(User, customer.owner_id)
+def _owner_of(introduced: Customer) -> User:
+    return db.session.get(User, introduced.owner_id)
 
 
 def bulk_customers(owner: User, count: int, *, status: str = "prospect", name: str = "批量") -> list[int]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.core.extensions import db
 from app.introducers import links
 from app.models import AuditEvent, Customer, Introduction, IntroductionChange
-from tests.customers.helpers import FORM, body, count, field_errors, tr
+from tests.customers.helpers import FORM, body, count, tr
 from tests.introducers.conftest import bulk_links, ready
 
 
