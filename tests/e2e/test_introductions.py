@@ -50,3 +50,32 @@ def test_satisfied_visit_two_introductions_and_the_chain(new_page, session_of, d
     expect(chain).to_contain_text(introducer)
     expect(chain.get_by_test_id("node-link").last).to_have_text(introducer)
     axe(page, "the new prospect with its chain")
+
+
+def test_pick_the_introducer_as_you_type_then_change_it_with_a_reason(new_page, session_of, demo, axe):
+    page = open_as(new_page, session_of, "manager", **DESKTOP)
+    page.goto(f"/customers/{demo.own_customer}")
+    introducer = page.get_by_test_id("customer-name").inner_text().strip()
+
+    page.goto("/customers/new")
+    name = f"测{random.randrange(10**6):06d}"
+    page.locator("#name").fill(name)
+    page.locator("#mobile").fill(f"139{random.randrange(10**8):08d}")
+    page.get_by_test_id("introducer-search").fill(introducer)
+    pick = page.locator("#new-intro-picks [data-testid=pick]").first
+    expect(pick).to_be_visible()
+    axe(page, "introducer picker with matches")
+    pick.check()
+    page.get_by_test_id("save-customer").click()
+    page.wait_for_url(re.compile(r".*/customers/\d+$"))
+    expect(page.get_by_test_id("chain")).to_contain_text(introducer)
+
+    page.locator("#introducer-panel summary").first.click()
+    page.get_by_test_id("introducer-search").fill("链家")
+    partner = page.locator("#change-intro-picks [data-testid=pick]").first
+    expect(partner).to_be_visible()
+    partner.check()
+    page.locator("#introducer-reason").fill("客户更正:是中介介绍的")
+    page.get_by_test_id("save-introducer").click()
+    expect(page.get_by_test_id("chain")).to_contain_text("链家")
+    expect(page.get_by_test_id("history-entry")).to_have_count(2)
