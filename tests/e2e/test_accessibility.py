@@ -111,7 +111,8 @@ TOUCH_TARGETS = "input[type=checkbox], table a, .timeline a, summary, .breadcrum
 TOUCH_PAGES = {
     "supervisor": ["/customers/", "/customers/{own_customer}", "/customers/archived", "/audit/",
                    "/customers/{own_customer}/edit"],
-    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new"],
+    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new", "/customers/{introduced_customer}",
+                "/partners/", "/referrals/introducers?period=year"],
     "admin": ["/admin/users", "/admin/branches", "/admin/tier-rules", "/admin/users/{user}/edit"],
 }
 
