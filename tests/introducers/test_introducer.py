@@ -138,3 +138,12 @@ def test_other_branch_gets_404_on_every_customer_route(world, customer, other_br
                          ("POST", f"/customers/{customer.id}/introductions")):
         response = other_branch_client.get(path) if method == "GET" else other_branch_client.form(path, {})
         assert response.status_code == 404
+
+
+def test_introducer_changes_are_in_the_timeline(world, make_customer, manager_client, introduce):
+    first, second, me = (make_customer(world.manager) for _ in range(3))
+    introduce(me, first)
+    introduce(me, second, reason="客户更正")
+    page = body(manager_client.get(f"/customers/{me.id}"))
+    timeline = page[page.index('id="timeline"'):]
+    assert tr("Introducer recorded") in timeline and tr("Introducer changed") in timeline and "客户更正" in timeline
