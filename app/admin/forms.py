@@ -141,7 +141,10 @@ class TierRuleForm(Form):
     tier = SelectField(_l("Tier"), choices=[SelectChoice("A", "A"), SelectChoice("B", "B")])
     metric = SelectField(_l("Measure"), choices=[SelectChoice("assets", _l("Asset band at least")),
                                                  SelectChoice("loan_need", _l("Loan need at least (10k yuan)")),
-                                                 SelectChoice("products", _l("Products held at least"))])
+                                                 SelectChoice("products", _l("Products held at least")),
+                                                 SelectChoice("introduced", _l("Customers introduced directly, at least")),
+                                                 SelectChoice("introduced_tree",
+                                                              _l("Customers introduced in the whole tree, at least"))])
     # A rule compares the customer's band by its rank (models.ASSET_BAND_RANK), so the choice's value is the rank.
     asset_band = SelectField(_l("Asset band"), default="3",
                              choices=[SelectChoice(str(rank), label) for rank, label in enumerate(ASSET_BANDS.values())])

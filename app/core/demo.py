@@ -12,6 +12,7 @@ from app.auth.passwords import hash_password
 from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
 from app.core.extensions import db
 from app.customers.name_keys import key_rows
+from app.introducers.demo import build_introducers
 from app.models import Activity, Branch, Customer, CustomerNameKey, Role, Specialty, Team, TierRule, User
 
 DEMO_PASSWORD = "yinjian-demo"  # noqa: S105 - documented demo password, demo databases only
@@ -59,11 +60,10 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
     west_team.leader_id = users["supervisor2"].id
     db.session.flush()
 
-    _demo_customers(
-        [(east, [users["manager"], users["credit"]], users["supervisor"]),
-         (west, [users["manager2"]], users["supervisor2"])],
-        customers_per_branch=customers_per_branch, seed=seed,
-    )
+    branches = [(east, [users["manager"], users["credit"]], users["supervisor"]),
+                (west, [users["manager2"]], users["supervisor2"])]
+    _demo_customers(branches, customers_per_branch=customers_per_branch, seed=seed)
+    build_introducers(branches, seed=seed)
     return [
         ("admin", "系统管理员 administrator"),
         ("lobby", "大堂经理 lobby staff, 城东支行"),

@@ -20,6 +20,8 @@ LABEL_SETS = {
     "turnover": models.TURNOVER_BANDS,
     "role": models.ROLE_LABELS,
     "specialty": models.SPECIALTY_LABELS,
+    "partner_category": models.PARTNER_CATEGORY_LABELS,
+    "partner_kind": models.PARTNER_KIND_LABELS,
 }
 
 

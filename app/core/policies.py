@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.scoping import in_own_branch
-from app.models import Customer, User
+from app.core.scoping import in_branch_scope, in_own_branch
+from app.models import Customer, Partner, User
 
 
 def _same_branch(user: User, customer: Customer) -> bool:
@@ -107,3 +107,52 @@ def can_read_audit(user: User) -> bool:
 
 def can_manage_tier_rules(user: User) -> bool:
     return user.role == "admin"
+
+
+# ---------------------------------------------------------------- external introducers (partners, who introduced whom)
+
+
+def can_list_partners(user: User) -> bool:
+    """Partners are the sales staff's outside contacts; lobby staff do not work them."""
+    return user.role in ("manager", "supervisor", "admin")
+
+
+def can_view_partner(user: User, partner: Partner) -> bool:
+    if user.role == "admin":
+        return True
+    return user.role in ("manager", "supervisor") and in_own_branch(user, partner.branch_id)
+
+
+def can_create_partner(user: User) -> bool:
+    return user.role in ("manager", "supervisor") and user.branch_id is not None
+
+
+def can_edit_partner(user: User, partner: Partner) -> bool:
+    """The owner, or the branch's supervisor; an archived partner is read-only."""
+    if partner.archived_at is not None or not in_own_branch(user, partner.branch_id):
+        return False
+    return user.role == "supervisor" or (user.role == "manager" and partner.owner_id == user.id)
+
+
+def can_archive_partner(user: User, partner: Partner) -> bool:
+    return can_edit_partner(user, partner)
+
+
+def sees_node(user: User, branch_id: int) -> bool:
+    """A node of a chain or tree (or a leaderboard row) shows its name only to users of its branch
+    (security.md A8): anyone else sees "another branch", no name, no number."""
+    return user.role in ("manager", "supervisor", "admin") and in_branch_scope(user, branch_id)
+
+
+def can_set_introducer(user: User, customer: Customer) -> bool:
+    """Set, change or remove who introduced a customer: whoever may edit the customer."""
+    return can_edit_customer(user, customer)
+
+
+def can_ask_introductions(user: User, customer: Customer) -> bool:
+    """Record prospects a customer introduces: log on the customer, and create customers."""
+    return can_log_activity(user, customer) and can_create_customer(user)
+
+
+def can_view_leaderboard(user: User) -> bool:
+    return user.role in ("manager", "supervisor", "admin")

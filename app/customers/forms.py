@@ -24,6 +24,8 @@ from app.core.validation import ValidationError as InputError
 from app.core.validation import is_individual_business, parse_id_number, parse_mobile, parse_uscc
 from app.customers.records import CustomerData
 from app.customers.search import id_param
+from app.introducers.graph import Ref
+from app.introducers.links import source_for
 from app.models import (
     ACTIVITY_LABELS,
     ASSET_BANDS,
@@ -108,6 +110,8 @@ class CustomerForm(Form):
     marketing_consent = BooleanField(_l("Agrees to marketing contact"))
     sensitive_consent = BooleanField(_l("Agrees to the collection of sensitive personal data (ID number, assets)"))
     notes = TextAreaField(_l("Notes"), validators=_free_text(Optional(), Length(max=4000)))
+    # New prospects only: "c:12" / "p:3" from the introducer picker (app/introducers checks it).
+    introducer = StringField(_l("Introduced by"), validators=[Optional(), Length(max=14)])
     version = HiddenField()
 
     # Parsed values, set by the validators below.
@@ -187,7 +191,8 @@ class CustomerForm(Form):
         return CustomerData(
             kind=self.kind.data,
             name=(text(self.name) or "").strip(),
-            source=self.source.data,
+            source=source_for(Ref.parse(self.introducer.data), self.source.data) if customer is None
+            else self.source.data,
             status=self.status.data,
             mobile=mobile,
             id_number=None if business else id_info,

@@ -25,6 +25,8 @@ from app.customers.forms import (
 )
 from app.customers.loaders import load_customer
 from app.customers.presenters import list_rows
+from app.introducers import asking, panel
+from app.introducers import links as introducer_links
 from app.models import User
 
 SALES = ("manager", "supervisor")
@@ -132,6 +134,7 @@ def new():
     if form.validate_on_submit():
         try:
             customer = records.create_customer(user, form.to_data())
+            introducer_links.introduce_new(user, customer, form.introducer.data)
         except InvalidInput as exc:
             put_on_form(exc, form)
             found = getattr(exc, "matches", [])
@@ -212,6 +215,8 @@ def _page_context(user: User, customer, **forms) -> dict:
         "reveal_form": RevealForm(formdata=None) if policies.can_reveal(user, customer) else None,
         "archive_form": ArchiveForm(formdata=None) if policies.can_archive(user, customer) else None,
         "can": policies,
+        "introductions": lambda: panel.customer_panel(user, customer),  # read only where the page includes it
+        "ask_form": asking.offer_form(user, customer, request.args.get("ask") == "1"),
     }
     context.update(forms)
     return context
@@ -287,15 +292,17 @@ def add_activity(customer_id: int):
     user = _current()
     customer = load_customer(user, customer_id, "log_activity")
     form = ActivityForm()
+    satisfied = False
     if form.validate_on_submit():
         records.log_activity(user, customer, kind=form.kind.data, outcome=form.outcome.data, note=form.note.data)
         db.session.commit()
         flash(_("Activity logged."), "success")
+        satisfied = form.outcome.data in asking.SATISFIED  # the moment to ask for introductions
         if not is_htmx_request():
-            return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
+            return redirect_or_hx(url_for("customers.show", customer_id=customer.id, ask="1" if satisfied else None))
         form = ActivityForm(formdata=None)
-    return render("customers/show.html", "customers/_timeline_and_form.html",
-                  **_page_context(user, customer, activity_form=form))
+    return render("customers/show.html", "customers/_timeline_and_form.html", **_page_context(
+        user, customer, activity_form=form, ask_form=asking.offer_form(user, customer, satisfied)))
 
 
 @bp.route("/<int:customer_id>/tier", methods=["POST"])

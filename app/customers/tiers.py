@@ -12,7 +12,9 @@ from app.core.extensions import db
 from app.core.refusals import InvalidInput, PolicyError
 from app.models import ASSET_BAND_RANK, Customer, Tier, TierChange, TierRule, User
 
-TIER_METRICS = ("assets", "loan_need", "products")
+TIER_METRICS = ("assets", "loan_need", "products", "introduced", "introduced_tree")
+# Customers introduced (directly, and in the whole tree below): read only when an active rule asks for them.
+INTRODUCED_METRICS = ("introduced", "introduced_tree")
 
 
 def all_tier_rules() -> list[TierRule]:
@@ -24,18 +26,26 @@ def load_tier_rules() -> list[TierRule]:
     return list(db.session.scalars(select(TierRule).where(TierRule.active.is_(True))))
 
 
-def customer_metrics(customer: Customer) -> dict[str, int]:
-    """The numbers tier rules compare: asset band rank, loan need in 万 yuan, products held."""
-    return {
+def customer_metrics(customer: Customer, *, introductions: bool = False) -> dict[str, int]:
+    """The numbers tier rules compare: asset band rank, loan need in 万 yuan, products held, and (when asked
+    for: one recursive statement) the customers it introduced directly and in its whole tree."""
+    metrics = {
         "assets": ASSET_BAND_RANK.get(customer.asset_band or "", -1),
         "loan_need": (customer.loan_need_amount or 0) // 10_000,
         "products": customer.products_held or 0,
     }
+    if introductions:
+        from app.introducers.graph import introduced_counts  # the introducer graph reads customers too
+
+        direct, tree = introduced_counts(customer.id) if customer.id else (0, 0)
+        metrics.update(introduced=direct, introduced_tree=tree)
+    return metrics
 
 
 def suggest_tier(customer: Customer, rules: Iterable[TierRule] | Iterable[refdata.Rule]) -> str:
     """A if any A rule holds, else B if any B rule holds, else C."""
-    metrics = customer_metrics(customer)
+    rules = list(rules)
+    metrics = customer_metrics(customer, introductions=any(r.metric in INTRODUCED_METRICS for r in rules))
     for tier in (Tier.A, Tier.B):
         for rule in rules:
             if rule.tier == tier and rule.metric in metrics and metrics[rule.metric] >= rule.threshold:

@@ -16,7 +16,7 @@ from app.core.scoping import MAX_ID
 from app.models import Activity, AuditEvent, Customer, TierChange, User
 
 TIMELINE_ACTIONS = ("customer_create", "customer_update", "customer_archive", "customer_restore",
-                    "customer_reassign")
+                    "customer_reassign", "introducer_change")
 
 
 @dataclass(slots=True)

@@ -204,7 +204,9 @@ class Introduction(db.Model):
     __table_args__ = (
         Index("ix_introduction_by_customer", "introducer_customer_id", "customer_id"),  # a tree level
         Index("ix_introduction_by_partner", "introducer_partner_id", "customer_id"),
-        Index("ix_introduction_branch_at", "branch_id", "introduced_at"),  # the leaderboard's period
+        # The leaderboard's period, covering the introducer columns it groups by: no table read per row.
+        Index("ix_introduction_branch_at", "branch_id", "introduced_at", "introducer_customer_id",
+              "introducer_partner_id"),
         CheckConstraint("(introducer_customer_id IS NULL) <> (introducer_partner_id IS NULL)",
                         name="one_introducer"),
         CheckConstraint("introducer_customer_id IS NULL OR introducer_customer_id <> customer_id",

@@ -63,7 +63,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_introduction_recorded_by_id_user')),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_introduction'))
     )
-    op.create_index('ix_introduction_branch_at', 'introduction', ['branch_id', 'introduced_at'], unique=False)
+    op.create_index('ix_introduction_branch_at', 'introduction',
+                    ['branch_id', 'introduced_at', 'introducer_customer_id', 'introducer_partner_id'], unique=False)
     op.create_index('ix_introduction_by_customer', 'introduction', ['introducer_customer_id', 'customer_id'], unique=False)
     op.create_index('ix_introduction_by_partner', 'introduction', ['introducer_partner_id', 'customer_id'], unique=False)
 

@@ -352,6 +352,8 @@ class DemoIds:
     branch: int  # 城东支行
     team: int  # its wealth team
     user: int  # the `manager` account
+    partner: int  # a partner of 城东支行 owned by `manager`
+    introduced_customer: int  # a customer of `manager` introduced by another customer (a chain on its page)
 
 
 @pytest.fixture(scope="session")
@@ -375,4 +377,8 @@ def demo(live_server: LiveServer) -> DemoIds:
             branch=one("SELECT id FROM branch WHERE code = 'CD01'"),
             team=one("SELECT id FROM team WHERE name = '财富管理团队'"),
             user=manager,
+            partner=one("SELECT id FROM partner WHERE owner_id = ? ORDER BY id", manager),
+            introduced_customer=one("SELECT i.customer_id FROM introduction i JOIN customer c ON c.id = i.customer_id "
+                                    "WHERE c.owner_id = ? AND i.introducer_customer_id IS NOT NULL "
+                                    "ORDER BY i.customer_id", manager),
         )

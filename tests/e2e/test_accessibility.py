@@ -38,6 +38,13 @@ JOURNEYS: dict[str, list[str]] = {
         "/customers/{own_business}/edit",
         "/customers/{own_customer}/card",
         "/customers/{colleague_customer}",
+        "/customers/{introduced_customer}",
+        "/partners/",
+        "/partners/new",
+        "/partners/{partner}",
+        "/partners/{partner}/edit",
+        "/referrals/introducers",
+        "/referrals/introducers?period=year",
         "/account/password",
         "/reauthenticate",
         "/customers/999999",
@@ -58,6 +65,8 @@ JOURNEYS: dict[str, list[str]] = {
         "/customers/{own_customer}",
         "/customers/{own_customer}/edit",
         "/customers/{own_customer}/card",
+        "/partners/",
+        "/referrals/introducers?period=quarter",
         "/account/password",
     ],
     "admin": [
@@ -76,6 +85,7 @@ JOURNEYS: dict[str, list[str]] = {
         "/admin/users/{user}/reset-password",
         "/admin/tier-rules",
         "/customers/",
+        "/referrals/introducers",
         "/audit/",
         "/customers/{own_customer}",
         "/customers/{own_customer}/card",
@@ -101,7 +111,8 @@ TOUCH_TARGETS = "input[type=checkbox], table a, .timeline a, summary, .breadcrum
 TOUCH_PAGES = {
     "supervisor": ["/customers/", "/customers/{own_customer}", "/customers/archived", "/audit/",
                    "/customers/{own_customer}/edit"],
-    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new"],
+    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new", "/customers/{introduced_customer}",
+                "/partners/", "/referrals/introducers?period=year"],
     "admin": ["/admin/users", "/admin/branches", "/admin/tier-rules", "/admin/users/{user}/edit"],
 }
 
