@@ -59,10 +59,12 @@ def pages(m: dict) -> list[Page]:
         Page("referrals", "referral inbox (to me)", ["/referrals/"], rows="any", shows='id="referral-list"',
              feature="the referral inbox"),
         Page("tree_root", "customer page of a 5,000-customer introducer tree's root",
-             [f"/customers/{m.get('tree_root_id')}"], rows="any", shows='id="introducer-tree"',
+             [f"/customers/{m.get('tree_root_id')}"], rows="any", shows='data-testid="introducer-panel"',
              feature="introducer trees"),
+        Page("tree_level", "the first level of that tree (htmx, 10 nodes with their subtree sizes)",
+             [f"/customers/{m.get('tree_root_id')}/tree"], htmx=True, rows="any", feature="introducer trees"),
         Page("leaderboard", "introducer leaderboard (this month)", ["/referrals/introducers"], rows="any",
-             shows='id="introducer-leaderboard"', feature="the introducer leaderboard"),
+             shows='data-testid="leaderboard"', feature="the introducer leaderboard"),
     ]
 
 
