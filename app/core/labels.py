@@ -20,6 +20,9 @@ LABEL_SETS = {
     "turnover": models.TURNOVER_BANDS,
     "role": models.ROLE_LABELS,
     "specialty": models.SPECIALTY_LABELS,
+    "appointment_status": models.APPOINTMENT_STATUS_LABELS,
+    "place": models.PLACE_LABELS,
+    "appointment_event": models.APPOINTMENT_EVENT_LABELS,
 }
 
 
