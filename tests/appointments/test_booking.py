@@ -92,3 +92,19 @@ def test_a_time_in_the_past_is_refused(monday, manager_client, customer):
                                  booking(mode="direct", typed_date="2026-12-06", typed_time="10:00"))
     assert tr("The time has already passed.") in body(response)
     assert statuses() == []
+
+
+def test_demo_data_has_every_status_and_no_double_booking(app):
+    from sqlalchemy import select
+
+    from app.core.demo import build_demo
+    from app.models import Appointment, AppointmentStatus
+
+    build_demo(customers_per_branch=12)
+    db.session.commit()
+    rows = db.session.scalars(select(Appointment)).all()
+    assert {a.status for a in rows} == {s.value for s in AppointmentStatus}
+    blocking = [a for a in rows if a.status in ("proposed", "held", "confirmed")]
+    for a in blocking:
+        assert not any(b.id != a.id and b.staff_id == a.staff_id and b.start_at < a.end_at and b.end_at > a.start_at
+                       for b in blocking)
