@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from faker import Faker
 from sqlalchemy import insert, select
 
+from app.appointments.demo import demo_appointments
 from app.auth.passwords import hash_password
 from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
 from app.core.extensions import db
 from app.customers.name_keys import key_rows
-from app.appointments.demo import demo_appointments
 from app.models import Activity, Branch, Customer, CustomerNameKey, Role, Specialty, Team, TierRule, User
 
 DEMO_PASSWORD = "yinjian-demo"  # noqa: S105 - documented demo password, demo databases only
