@@ -54,6 +54,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     templating.init_app(app)
 
     from app.admin import bp as admin_bp
+    from app.appointments import bp as appointments_bp
     from app.auditlog import bp as auditlog_bp
     from app.auth import bp as auth_bp
     from app.customers import bp as customers_bp
@@ -67,6 +68,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(auditlog_bp, url_prefix="/audit")
     app.register_blueprint(introducers_bp)  # absolute rules: /partners/..., /customers/<id>/..., /referrals/introducers
+    app.register_blueprint(appointments_bp, url_prefix="/appointments")
     if app.config.get("BENCH_REFERENCE_ROUTE"):
         from app.benchref import bp as benchref_bp
 

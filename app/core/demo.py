@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from faker import Faker
 from sqlalchemy import insert, select
 
+from app.appointments.demo import demo_appointments
 from app.auth.passwords import hash_password
 from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
 from app.core.extensions import db
@@ -64,6 +65,7 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
                 (west, [users["manager2"]], users["supervisor2"])]
     _demo_customers(branches, customers_per_branch=customers_per_branch, seed=seed)
     build_introducers(branches, seed=seed)
+    demo_appointments([users["manager"], users["credit"], users["manager2"]])
     return [
         ("admin", "系统管理员 administrator"),
         ("lobby", "大堂经理 lobby staff, 城东支行"),

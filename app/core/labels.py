@@ -22,6 +22,9 @@ LABEL_SETS = {
     "specialty": models.SPECIALTY_LABELS,
     "partner_category": models.PARTNER_CATEGORY_LABELS,
     "partner_kind": models.PARTNER_KIND_LABELS,
+    "appointment_status": models.APPOINTMENT_STATUS_LABELS,
+    "place": models.PLACE_LABELS,
+    "appointment_event": models.APPOINTMENT_EVENT_LABELS,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.scoping import in_branch_scope, in_own_branch
-from app.models import Customer, Partner, User
+from app.models import Appointment, Customer, Partner, User
 
 
 def _same_branch(user: User, customer: Customer) -> bool:
@@ -156,3 +156,31 @@ def can_ask_introductions(user: User, customer: Customer) -> bool:
 
 def can_view_leaderboard(user: User) -> bool:
     return user.role in ("manager", "supervisor", "admin")
+# ---------------------------------------------------------------- appointments (约见)
+
+
+def can_view_appointments(user: User, customer: Customer) -> bool:
+    """See a customer's appointments: whoever may open the customer page."""
+    return can_view_customer(user, customer)
+
+
+def can_book_appointment(user: User, customer: Customer) -> bool:
+    """Book for a customer: its owner (into their own calendar) or the branch supervisor (into the owner's)."""
+    if customer.archived or not _same_branch(user, customer):
+        return False
+    return user.role == "supervisor" or (user.role == "manager" and owns(user, customer))
+
+
+def can_act_on_appointment(user: User, appointment: Appointment) -> bool:
+    """Confirm, choose, cancel, mark done or no-show, reschedule: the staff member, the customer's owner,
+    the branch supervisor."""
+    if not in_own_branch(user, appointment.branch_id):
+        return False
+    if user.role == "supervisor":
+        return True
+    return user.role == "manager" and user.id in (appointment.staff_id, appointment.customer.owner_id)
+
+
+def can_view_appointment(user: User, appointment: Appointment) -> bool:
+    """One appointment (its .ics): whoever may see the customer's appointments."""
+    return can_view_appointments(user, appointment.customer)

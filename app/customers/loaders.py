@@ -21,6 +21,7 @@ PURPOSES = {
     "archive": (policies.can_archive, 403),
     "restore": (policies.can_restore, 403),
     "reveal": (policies.can_reveal, 403),
+    "book": (policies.can_book_appointment, 403),
 }
 
 

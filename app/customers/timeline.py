@@ -13,10 +13,10 @@ from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, null, or_,
 from app.core import worker_copies
 from app.core.extensions import db
 from app.core.scoping import MAX_ID
-from app.models import Activity, AuditEvent, Customer, TierChange, User
+from app.models import APPOINTMENT_EVENT_LABELS, Activity, AuditEvent, Customer, TierChange, User
 
 TIMELINE_ACTIONS = ("customer_create", "customer_update", "customer_archive", "customer_restore",
-                    "customer_reassign", "introducer_change")
+                    "customer_reassign", "introducer_change", *APPOINTMENT_EVENT_LABELS)
 
 
 @dataclass(slots=True)

@@ -1,5 +1,14 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.appointment import (
+    APPOINTMENT_EVENT_LABELS,
+    APPOINTMENT_STATUS_LABELS,
+    BLOCKING_STATUSES,
+    PLACE_LABELS,
+    Appointment,
+    AppointmentStatus,
+    Place,
+)
 from app.models.audit import AuditEvent
 from app.models.auth import LoginFailure, UserSession
 from app.models.customer import (
@@ -47,6 +56,13 @@ from app.models.referral import (
 from app.models.tally import CustomerTally
 
 __all__ = [
+    "APPOINTMENT_EVENT_LABELS",
+    "APPOINTMENT_STATUS_LABELS",
+    "BLOCKING_STATUSES",
+    "PLACE_LABELS",
+    "Appointment",
+    "AppointmentStatus",
+    "Place",
     "ACTIVITY_LABELS",
     "ASSET_BAND_RANK",
     "ASSET_BANDS",

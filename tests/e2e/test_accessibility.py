@@ -37,6 +37,7 @@ JOURNEYS: dict[str, list[str]] = {
         "/customers/{own_customer}/edit",
         "/customers/{own_business}/edit",
         "/customers/{own_customer}/card",
+        "/appointments/customer/{own_customer}",
         "/customers/{colleague_customer}",
         "/customers/{introduced_customer}",
         "/partners/",

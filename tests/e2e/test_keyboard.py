@@ -125,7 +125,9 @@ def test_logging_an_activity_by_keyboard_focuses_the_new_entry_then_the_field_in
         new_page, session_of, demo, axe, page_events):
     page = open_as(new_page, session_of, "manager")
     page.goto(f"/customers/{demo.own_customer}")
+    expect(page.locator("[data-testid=booking-form]")).to_be_visible()  # the appointment panel loads after the page
     note = page.locator("#timeline-area #note")
+    note.scroll_into_view_if_needed()  # the mouse drag below needs the box inside the viewport
     # A person makes the one-line note box taller by dragging its corner (Chromium writes an inline style:
     # htmx must not copy it onto the new form, which the CSP would refuse).
     box = note.bounding_box()

@@ -103,6 +103,15 @@
     }
   });
 
+  // A copy button puts its message (appointment texts for SMS / WeChat) on the clipboard.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-copy]");
+    var source = button && document.querySelector(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    source.select();
+    if (navigator.clipboard) { navigator.clipboard.writeText(source.value); }
+  });
+
   function ready() {
     syncShown(document);
     // A page re-shown with errors starts at the first field in error (unless a field asks for focus).

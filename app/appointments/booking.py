@@ -1,0 +1,122 @@
+"""book(): the one way an appointment (or an offer of two) is written, refusing any overlap with the staff
+member's proposed, held or confirmed time. PostgreSQL: the exclusion constraint decides (a friendly check
+runs first); SQLite: the write lock is held from the transaction's start (BEGIN IMMEDIATE for writing
+requests, a no-op write otherwise) and the same check runs inside it, so no other booking can interleave."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.appointments import slots as slot_rules
+from app.core import audit, clock, policies
+from app.core.extensions import db
+from app.core.refusals import InvalidInput, PolicyError
+from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, User
+
+TAKEN = _l("This time is no longer free. Please choose another time.")
+EXCLUSION_VIOLATION = "23P01"
+
+
+class SlotTaken(InvalidInput):
+    """The time overlaps the staff member's proposed, held or confirmed time (409)."""
+
+    def __init__(self) -> None:
+        super().__init__({"slots": str(TAKEN)})
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    mode: str  # "offer" (two held), "direct" (one confirmed), "propose" (one proposed)
+    starts: tuple[datetime, ...]  # aware UTC
+    minutes: int
+    place: str
+    location: str | None
+    purpose: str
+
+
+MODE_STATUS = {"offer": AppointmentStatus.HELD, "direct": AppointmentStatus.CONFIRMED,
+               "propose": AppointmentStatus.PROPOSED}
+MODE_COUNT = {"offer": 2, "direct": 1, "propose": 1}
+
+
+def staff_for(actor: User, customer: Customer) -> User:
+    """Whose calendar the booking goes into: the manager booking, else (a supervisor) the customer's owner."""
+    return actor if actor.role == "manager" else customer.owner
+
+
+def _check_request(req: BookingRequest) -> None:
+    wanted = MODE_COUNT[req.mode]
+    if len(req.starts) != wanted:
+        message = _("Choose exactly two times to offer.") if wanted == 2 else _("Choose exactly one time.")
+        raise InvalidInput({"slots": message})
+    if len(set(req.starts)) != len(req.starts):
+        raise InvalidInput({"slots": _("The two times must be different.")})
+    now = clock.now()
+    if any(start <= now for start in req.starts):
+        raise InvalidInput({"slots": _("The time has already passed.")})
+    length = timedelta(minutes=req.minutes)
+    ordered = sorted(req.starts)
+    if len(ordered) == 2 and ordered[0] + length > ordered[1]:
+        raise InvalidInput({"slots": _("The two times overlap; offer two separate times.")})
+
+
+def take_write_lock() -> None:
+    """SQLite: make sure this transaction holds the write lock before it checks (a writing request already
+    does: BEGIN IMMEDIATE); a no-op write takes it, waiting for busy_timeout like BEGIN IMMEDIATE would."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE appointment SET version = version WHERE id = -1"))
+
+
+def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int, ...] = ()) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        Appointment.staff_id == staff_id, Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.start_at < end, Appointment.end_at > start, Appointment.id.not_in(ignore or (0,))))))
+
+
+def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:
+    """Check and insert blocking appointments in a savepoint: a refusal undoes only these rows."""
+    take_write_lock()
+    for row in rows:
+        if overlaps(row.staff_id, row.start_at, row.end_at, ignore=ignore):
+            raise SlotTaken()
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+            db.session.flush()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise SlotTaken() from None  # a concurrent booking committed between the check and the insert
+        raise
+
+
+def book(actor: User, customer: Customer, req: BookingRequest) -> list[Appointment]:
+    """Write the appointment(s) of `req` for `customer` in the staff member's calendar, or refuse."""
+    if not policies.can_book_appointment(actor, customer):
+        raise PolicyError("book")
+    _check_request(req)
+    staff = staff_for(actor, customer)
+    now = clock.now()
+    offer_id = uuid.uuid4().hex if req.mode == "offer" else None
+    length = timedelta(minutes=req.minutes)
+    rows = [Appointment(branch_id=customer.branch_id, customer_id=customer.id, staff_id=staff.id,
+                        start_at=start, end_at=start + length, place=req.place, location=req.location or None,
+                        purpose=req.purpose, status=MODE_STATUS[req.mode].value, offer_id=offer_id,
+                        booked_by_id=actor.id, booked_at=now, updated_at=now)
+            for start in sorted(req.starts)]
+    insert_blocking(rows)
+    for row in rows:
+        audit.record(actor, f"appointment_{req.mode}", subject_type="appointment", subject_id=row.id,
+                     customer_id=customer.id, branch_id=customer.branch_id, status=row.status,
+                     when=slot_rules.to_local(row.start_at).strftime("%Y-%m-%d %H:%M"), staff=staff.display_name)
+    return rows
+
+
+def default_minutes() -> int:
+    return slot_rules.LENGTHS[0]

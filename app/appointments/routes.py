@@ -1,0 +1,162 @@
+"""Appointment routes: read the request, load, call a service, commit once, render the panel or the row."""
+
+from __future__ import annotations
+
+from flask import Response, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.appointments import actions, bp, ics, presenters
+from app.appointments import slots as slot_rules
+from app.appointments.booking import SlotTaken, book, staff_for
+from app.appointments.forms import ActionForm, BookingForm, CancelForm, DoneForm, RescheduleForm
+from app.appointments.loaders import load_appointment
+from app.auth.decorators import roles_required
+from app.core import policies
+from app.core.extensions import db
+from app.core.htmx import is_htmx_request, redirect_or_hx, render
+from app.core.refusals import InvalidInput, put_on_form
+from app.customers.forms import options
+from app.customers.loaders import load_customer
+from app.models import User
+
+SALES = ("manager", "supervisor")
+READERS = ("manager", "supervisor", "admin")
+
+
+def _current() -> User:
+    return current_user._get_current_object()
+
+
+def _minutes() -> int:
+    value = request.values.get("minutes", "30")
+    return int(value) if value in ("30", "60") else 30
+
+
+def _panel_context(user: User, customer, form: BookingForm | None = None, *, refused: str | None = None) -> dict:
+    can_book = policies.can_book_appointment(user, customer)
+    minutes = _minutes()
+    free = slot_rules.free_slots(staff_for(user, customer).id, minutes=minutes) if can_book else []
+    if can_book and form is None:
+        form = BookingForm(formdata=None)
+    if form is not None:
+        form.slots.choices = options((slot.key, presenters.when_text(slot.start, slot.end)) for slot in free)
+    return {"customer": customer, "panel": presenters.panel_for(user, customer), "form": form, "free": free,
+            "minutes": minutes, "can_book": can_book, "refused": refused,
+            "full": policies.sees_full_record(user, customer), "action_form": ActionForm(formdata=None)}
+
+
+@bp.route("/customer/<int:customer_id>")
+@roles_required(*READERS)
+def panel(customer_id: int):
+    """The customer's appointments and the booking panel (fragment on the customer page, or a page)."""
+    user = _current()
+    customer = load_customer(user, customer_id, "view")
+    return render("appointments/customer.html", "appointments/_panel.html", **_panel_context(user, customer))
+
+
+@bp.route("/customer/<int:customer_id>/book", methods=["POST"])
+@roles_required(*SALES)
+def book_for(customer_id: int):
+    """Offer two times, book one directly or propose one; a taken time is refused where the user looks."""
+    user = _current()
+    customer = load_customer(user, customer_id, "book")
+    form = BookingForm()
+    status, refused = 200, None
+    if form.validate_on_submit():
+        try:
+            book(user, customer, form.to_request())
+        except InvalidInput as exc:
+            put_on_form(exc, form)
+            refused = exc.errors.get("slots")
+            status = 409 if isinstance(exc, SlotTaken) and not is_htmx_request() else 200
+        else:
+            db.session.commit()
+            flash(_("The appointment is booked.") if form.mode.data != "offer" else
+                  _("Both times are held until the customer chooses."), "success")
+            if not is_htmx_request():
+                return redirect_or_hx(url_for("appointments.panel", customer_id=customer.id))
+            form = None
+    return render("appointments/customer.html", "appointments/_panel.html", status=status,
+                  **_panel_context(user, customer, form, refused=refused))
+
+
+def _after_action(user: User, appointment, *, whole_panel: bool = False, status: int = 200) -> Response:
+    """htmx: the row (or the panel, when other rows changed too); no JavaScript: back to the panel page."""
+    if not is_htmx_request():
+        return redirect_or_hx(url_for("appointments.panel", customer_id=appointment.customer_id))
+    if whole_panel:
+        return render("appointments/customer.html", "appointments/_panel.html", status=status,
+                      **_panel_context(user, appointment.customer))
+    return render("appointments/customer.html", "appointments/_row.html", status=status,
+                  row=presenters.row_for(user, appointment), customer=appointment.customer,
+                  action_form=ActionForm(formdata=None))
+
+
+def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False) -> Response:
+    """One action: load for acting, validate the form, call the service, commit once, answer."""
+    user = _current()
+    appointment = load_appointment(user, appointment_id, "act")
+    form = form_class()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0] if form.errors else _("Please try again."), "warning")
+        return _after_action(user, appointment, whole_panel=whole_panel)
+    try:
+        service(user, appointment, form)
+    except InvalidInput as exc:
+        put_on_form(exc)
+        db.session.refresh(appointment)
+        return _after_action(user, appointment, whole_panel=True)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return _after_action(user, appointment, whole_panel=whole_panel)
+
+
+@bp.route("/<int:appointment_id>/choose", methods=["POST"])
+@roles_required(*SALES)
+def choose(appointment_id: int):
+    """The customer picked this offered time: confirm it, release the other."""
+    return _act(appointment_id, ActionForm, lambda u, a, f: actions.choose(u, a), whole_panel=True)
+
+
+@bp.route("/<int:appointment_id>/confirm", methods=["POST"])
+@roles_required(*SALES)
+def confirm(appointment_id: int):
+    return _act(appointment_id, ActionForm, lambda u, a, f: actions.confirm(u, a))
+
+
+@bp.route("/<int:appointment_id>/cancel", methods=["POST"])
+@roles_required(*SALES)
+def cancel(appointment_id: int):
+    return _act(appointment_id, CancelForm, lambda u, a, f: actions.cancel(u, a, f.reason.data.strip()))
+
+
+@bp.route("/<int:appointment_id>/no-show", methods=["POST"])
+@roles_required(*SALES)
+def no_show(appointment_id: int):
+    return _act(appointment_id, ActionForm, lambda u, a, f: actions.mark_no_show(u, a))
+
+
+@bp.route("/<int:appointment_id>/done", methods=["POST"])
+@roles_required(*SALES)
+def done(appointment_id: int):
+    return _act(appointment_id, DoneForm, lambda u, a, f: actions.mark_done(
+        u, a, f.outcome.data.strip(), (f.next_step.data or "").strip()))
+
+
+@bp.route("/<int:appointment_id>/reschedule", methods=["POST"])
+@roles_required(*SALES)
+def reschedule(appointment_id: int):
+    """Move to a new time; the old row stays as history pointing to the new one."""
+    return _act(appointment_id, RescheduleForm, lambda u, a, f: actions.reschedule(u, a, f.start()),
+                whole_panel=True)
+
+
+@bp.route("/<int:appointment_id>.ics")
+@roles_required(*READERS)
+def download_ics(appointment_id: int):
+    """One appointment as an iCalendar file (RFC 5545)."""
+    appointment = load_appointment(_current(), appointment_id, "view")
+    response = Response(ics.calendar_for(appointment), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.id}.ics"'
+    return response

@@ -1,0 +1,100 @@
+"""Role × route matrix for every appointments.* endpoint (security.md A1, A2, A7). Callers: lobby, the
+owning manager, a colleague of the branch, the branch supervisor, admin, a manager of the other branch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from app.appointments.booking import BookingRequest, book
+from app.core import clock
+from app.core.extensions import db
+from app.models import Appointment, AuditEvent
+from tests.appointments.conftest import MONDAY_8AM
+from tests.customers.helpers import body
+
+CALLERS = ("lobby", "manager", "colleague", "supervisor", "admin", "other")
+
+
+def _aid(kind: str):
+    return lambda ctx: {"appointment_id": ctx[kind].id}
+
+
+def _cid(ctx) -> dict:
+    return {"customer_id": ctx["customer"].id}
+
+
+EXPECTED = {
+    #                                              lobby mgr coll sup admin other
+    ("appointments.panel", "GET"):               ((403, 200, 200, 200, 200, 404), _cid, None),
+    ("appointments.book_for", "POST"):           ((403, 303, 403, 303, 403, 404), _cid, lambda: {
+        "slots": ["2026-12-08T10:00"], "mode": "direct", "minutes": "30", "place": "branch",
+        "purpose": "面谈"}),
+    ("appointments.choose", "POST"):             ((403, 303, 403, 303, 403, 404), _aid("held"), None),
+    ("appointments.confirm", "POST"):            ((403, 303, 403, 303, 403, 404), _aid("proposed"), None),
+    ("appointments.cancel", "POST"):             ((403, 303, 403, 303, 403, 404), _aid("confirmed"),
+                                                  lambda: {"reason": "客户出差"}),
+    ("appointments.no_show", "POST"):            ((403, 303, 403, 303, 403, 404), _aid("past"), None),
+    ("appointments.done", "POST"):               ((403, 303, 403, 303, 403, 404), _aid("past"),
+                                                  lambda: {"outcome": "已面谈"}),
+    ("appointments.reschedule", "POST"):         ((403, 303, 403, 303, 403, 404), _aid("confirmed"),
+                                                  lambda: {"new_date": "2026-12-09", "new_time": "11:00"}),
+    ("appointments.download_ics", "GET"):        ((403, 200, 200, 200, 200, 404), _aid("confirmed"), None),
+}
+CASES = [(endpoint, method, caller) for (endpoint, method) in EXPECTED for caller in CALLERS]
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    return [(rule.endpoint, m) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("appointments.")
+            for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def test_every_route_has_a_row(app):
+    assert sorted(_routes(app)) == sorted(EXPECTED)
+
+
+@pytest.fixture
+def ctx(world, customer):
+    clock.freeze(MONDAY_8AM - timedelta(days=1))
+    def one(mode, hours):
+        rows = book(world.manager, customer, BookingRequest(mode=mode, starts=(MONDAY_8AM + timedelta(hours=hours),),
+                                                            minutes=30, place="branch", location=None, purpose="面谈"))
+        return rows[0]
+    past, confirmed, proposed = one("direct", 1), one("direct", 28), one("propose", 29)
+    held = book(world.manager, customer, BookingRequest(mode="offer", starts=(
+        MONDAY_8AM + timedelta(hours=30), MONDAY_8AM + timedelta(hours=31)), minutes=30, place="phone",
+        location=None, purpose="电话沟通"))[0]
+    db.session.commit()
+    clock.freeze(MONDAY_8AM + timedelta(hours=2))  # `past` has started
+    return {"world": world, "customer": customer, "past": past, "confirmed": confirmed, "proposed": proposed,
+            "held": held}
+
+
+def _snapshot():
+    db.session.expire_all()
+    return (db.session.execute(select(Appointment.id, Appointment.status, Appointment.version)
+                               .order_by(Appointment.id)).all(), db.session.scalars(select(AuditEvent.id)).all())
+
+
+@pytest.mark.parametrize(("endpoint", "method", "caller"), CASES, ids=[f"{e}-{m}-{c}" for e, m, c in CASES])
+def test_role_route_matrix(app, world, ctx, client_for, endpoint, method, caller):
+    statuses, url_args, data = EXPECTED[(endpoint, method)]
+    wanted = statuses[CALLERS.index(caller)]
+    client = client_for(world.other_manager if caller == "other" else getattr(world, caller))
+    with app.test_request_context():
+        url = url_for(endpoint, **url_args(ctx))
+    payload = data() if data else {}
+    if method == "POST":
+        client.csrf_token(client._token_page)
+    before = _snapshot()
+    response = client.get(url) if method == "GET" else client.form(url, payload)
+    assert response.status_code == wanted, body(response)[-800:]
+    if wanted in (403, 404):
+        if method == "POST":
+            assert _snapshot()[0] == before[0], "a refused request changed an appointment"
+            assert client.hx("POST", url, payload).status_code == wanted  # htmx gets no further (A7)
+        else:
+            assert client.get(url, headers={"HX-Request": "true"}).status_code == wanted
