@@ -58,12 +58,14 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     from app.auth import bp as auth_bp
     from app.customers import bp as customers_bp
     from app.home import bp as home_bp
+    from app.referrals import bp as referrals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(auditlog_bp, url_prefix="/audit")
+    app.register_blueprint(referrals_bp, url_prefix="/referrals")
     if app.config.get("BENCH_REFERENCE_ROUTE"):
         from app.benchref import bp as benchref_bp
 

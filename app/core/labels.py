@@ -20,6 +20,9 @@ LABEL_SETS = {
     "turnover": models.TURNOVER_BANDS,
     "role": models.ROLE_LABELS,
     "specialty": models.SPECIALTY_LABELS,
+    "referral_status": models.REFERRAL_STATUS_LABELS,
+    "referral_need": models.NEED_LABELS,
+    "referral_access": models.REFERRAL_ACCESS_LABELS,
 }
 
 

@@ -35,6 +35,17 @@
     return alert ? alert.textContent.trim().replace(/\s+/g, " ") : fallback;
   }
 
+  // A fragment that asks for it ([data-swap-errors]) is replaced by a refusal too (409 changed meanwhile,
+  // 422 bad input): the answer is the fragment again, with its message where the user is looking.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr && evt.detail.xhr.status;
+    var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if ((status === 409 || status === 422) && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;
     if (xhr && xhr.getResponseHeader("HX-Redirect")) { return; }
