@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.forms import Form
 from app.models import ASSET_BANDS, REFERRAL_ACCESS_LABELS, ROLE_LABELS, SPECIALTY_LABELS
@@ -50,10 +50,10 @@ class BranchForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[required(_l("Enter the branch name.")), too_long(80)])
     # The branch's referral rules (app/referrals): what an accepted referral gives, and when it is overdue.
     referral_access = SelectField(_l("An accepted referral gives the colleague"), default="shared",
-                                  choices=[(str(k), v) for k, v in REFERRAL_ACCESS_LABELS.items()],
+                                  choices=[SelectChoice(str(k), v) for k, v in REFERRAL_ACCESS_LABELS.items()],
                                   invalid_choice_message=INVALID_CHOICE)
     referral_accept_hours = IntegerField(_l("Working hours to accept a referral"), default=4, validators=[
-        InputRequired(_l("Enter the number of working hours.")),
+        Optional(),  # a form sent without it keeps the branch's rule
         NumberRange(min=1, max=80, message=_l("Between 1 and 80 working hours."))])
 
 

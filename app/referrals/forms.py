@@ -21,7 +21,8 @@ def _int_or_none(value) -> int | None:
 
 
 class SendForm(Form):
-    need = SelectField(_l("Need"), choices=[SelectChoice(str(k), v) for k, v in NEED_LABELS.items()],
+    need = SelectField(_l("Need"), choices=[SelectChoice("", _l("Choose the need")),
+                                            *(SelectChoice(str(k), v) for k, v in NEED_LABELS.items())],
                        validators=[InputRequired(message=_l("Choose the need."))])
     recipient_id = SelectField(_l("Colleague"), coerce=_int_or_none, choices=[], validate_choice=False,
                                validators=[InputRequired(message=_l("Choose a colleague."))])
@@ -34,16 +35,13 @@ class SendForm(Form):
         suggested = [c for c in colleagues if c.suggested]
         others = [c for c in colleagues if not c.suggested]
 
-        def choice(c: Colleague) -> tuple[int, str]:
-            return c.id, _("%(name)s (%(specialty)s, %(count)d open)", name=c.name,
-                           specialty=labels.get(c.specialty or "", "—"), count=c.open_load)
+        def choice(c: Colleague, group: str) -> SelectChoice:
+            return SelectChoice(c.id, _("%(name)s (%(specialty)s, %(count)d open)", name=c.name,
+                                        specialty=labels.get(c.specialty or "", "—"), count=c.open_load),
+                                optgroup=group)
 
-        groups = {}
-        if suggested:
-            groups[_("Suggested")] = [choice(c) for c in suggested]
-        if others:
-            groups[_("Other colleagues")] = [choice(c) for c in others]
-        self.recipient_id.choices = groups or [("", _("No colleague in this branch"))]
+        choices = [choice(c, _("Suggested")) for c in suggested] + [choice(c, _("Other colleagues")) for c in others]
+        self.recipient_id.choices = choices or [SelectChoice("", _("No colleague in this branch"))]
 
 
 class ActionForm(Form):
