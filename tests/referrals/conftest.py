@@ -27,8 +27,8 @@ def at_work():
 def refer(world, at_work):
     """send(sender, customer, recipient=world.colleague, need="loan", note=None) through the service."""
 
-    def send(sender, customer, recipient=None, need: str = "loan", note: str | None = None):
-        referral = sending.send_referral(sender, customer, recipient_id=(recipient or world.colleague).id,
+    def send(sender, whom, recipient=None, need: str = "loan", note: str | None = None):
+        referral = sending.send_referral(sender, whom, recipient_id=(recipient or world.colleague).id,
                                          need=need, note=note)
         db.session.commit()
         return referral
