@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.core import clock
 from app.core.extensions import db
+from app.core.refusals import InvalidInput
 from app.models import Customer, User
 from app.referrals import sending, workflow
 
@@ -42,6 +43,17 @@ def _working_morning(days_ago: int, now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
+def _send(sender: User, pool: list[Customer], start: int, *, recipient: User, need: str, note: str | None):
+    """Send on the first customer from `start` on without the same open referral (small demo databases)."""
+    for offset in range(len(pool)):
+        try:
+            return sending.send_referral(sender, pool[(start + offset) % len(pool)], recipient_id=recipient.id,
+                                         need=need, note=note, origin="lobby" if sender.role == "lobby" else "customer")
+        except InvalidInput:
+            continue
+    return None
+
+
 def build_demo_referrals(users: dict[str, User]) -> int:
     """The scenarios above on customers of the east branch's managers; returns how many were made."""
     now = clock.now()
@@ -52,11 +64,11 @@ def build_demo_referrals(users: dict[str, User]) -> int:
         for i, (sender, recipient, need, days_ago, actions, note) in enumerate(SCENARIOS):
             # The sender's own customer (lobby staff refer the wealth manager's walk-ins).
             pool = customers["credit" if sender == "credit" else "manager"]
-            customer = pool[i % len(pool)]
             at = min(_working_morning(days_ago, now), now) if days_ago else now - timedelta(minutes=30)
             clock.freeze(at)
-            referral = sending.send_referral(users[sender], customer, recipient_id=users[recipient].id, need=need,
-                                             note=note, origin="lobby" if sender == "lobby" else "customer")
+            referral = _send(users[sender], pool, i, recipient=users[recipient], need=need, note=note)
+            if referral is None:
+                continue
             for step, action in enumerate(actions):
                 name, given = (action, {}) if isinstance(action, str) else action
                 clock.freeze(min(at + timedelta(hours=1 + step * 20), now))

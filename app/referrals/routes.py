@@ -67,7 +67,8 @@ def index():
 @roles_required(*STAFF)
 def badge():
     """How many referrals wait for the signed-in user: counted on every call, never cached."""
-    return render_template("referrals/_badge.html", waiting=inbox.waiting_count(_current()))
+    slot = "bar" if request.args.get("slot") == "bar" else "menu"  # the phone's copy beside the toggler
+    return render_template("referrals/_badge.html", waiting=inbox.waiting_count(_current()), slot=slot)
 
 
 @bp.route("/<int:referral_id>")

@@ -23,6 +23,7 @@ JOURNEYS: dict[str, list[str]] = {
     ],
     "lobby": [
         "/lobby",
+        "/referrals/",
         "/customers/{own_customer}/card",
         "/account/password",
         "/reauthenticate",
@@ -41,12 +42,18 @@ JOURNEYS: dict[str, list[str]] = {
         "/account/password",
         "/reauthenticate",
         "/customers/999999",
+        "/referrals/",
+        "/referrals/?tab=from_me",
+        "/referrals/new/{own_customer}",
+        "/referrals/credit",
     ],
     "credit": [
         "/my-day",
         "/customers/",
         "/customers/{own_customer}",
         "/customers/new",
+        "/referrals/",
+        "/referrals/credit?period=week",
     ],
     "supervisor": [
         "/team",
@@ -59,6 +66,9 @@ JOURNEYS: dict[str, list[str]] = {
         "/customers/{own_customer}/edit",
         "/customers/{own_customer}/card",
         "/account/password",
+        "/referrals/?tab=branch",
+        "/referrals/?tab=branch&status=overdue",
+        "/referrals/credit",
     ],
     "admin": [
         "/admin/",
@@ -80,6 +90,8 @@ JOURNEYS: dict[str, list[str]] = {
         "/customers/{own_customer}",
         "/customers/{own_customer}/card",
         "/account/password",
+        "/referrals/",
+        "/referrals/credit",
     ],
 }
 
@@ -101,7 +113,8 @@ TOUCH_TARGETS = "input[type=checkbox], table a, .timeline a, summary, .breadcrum
 TOUCH_PAGES = {
     "supervisor": ["/customers/", "/customers/{own_customer}", "/customers/archived", "/audit/",
                    "/customers/{own_customer}/edit"],
-    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new"],
+    "manager": ["/customers/", "/customers/{own_customer}", "/customers/new", "/referrals/?tab=from_me",
+                "/referrals/credit"],
     "admin": ["/admin/users", "/admin/branches", "/admin/tier-rules", "/admin/users/{user}/edit"],
 }
 
