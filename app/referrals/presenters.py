@@ -28,6 +28,7 @@ class ReferralRow:
     customer_mobile: str | None  # masked; for lobby staff, who have no customer page
     other_branch: bool
     sender_name: str
+    recipient_id: int
     recipient_name: str
     sent_at: datetime
     accept_due_at: datetime
@@ -77,7 +78,7 @@ def present(viewer: User, rows) -> list[ReferralRow]:
             customer_url=url_prefix + str(ref.customer_id) if visible else None,
             customer_mobile=r.customer_mobile if lobby_view else None,
             other_branch=not (visible or lobby_view),
-            sender_name=r.sender_name, recipient_name=r.recipient_name, sent_at=ref.sent_at,
+            sender_name=r.sender_name, recipient_id=ref.recipient_id, recipient_name=r.recipient_name, sent_at=ref.sent_at,
             accept_due_at=ref.accept_due_at, overdue=bool(r.overdue),
             note=mask_numbers_in_text(ref.note) or None, product=mask_numbers_in_text(ref.product) or None,
             amount=ref.amount, reason=mask_numbers_in_text(ref.decline_reason or ref.close_reason) or None,
