@@ -87,7 +87,8 @@
     syncShown(root);
     var target = root.querySelector("[aria-invalid=true]") ||
       (root.matches("[data-swap-focus]") ? root : root.querySelector("[data-swap-focus]"));
-    if (!target && focusLost() && !root.matches("[hx-swap-oob], #flash")) { target = root; }
+    // [data-keep-focus]: a fragment that loads or polls by itself (a badge, a lazy panel) never takes the focus.
+    if (!target && focusLost() && !root.matches("[hx-swap-oob], #flash, [data-keep-focus]")) { target = root; }
     if (target) { focusOn(target); }
   });
 
