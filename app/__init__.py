@@ -61,6 +61,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     from app.home import bp as home_bp
     from app.introducers import bp as introducers_bp
     from app.introducers import routes as _introducer_routes  # noqa: F401  (attaches the views to bp)
+    from app.referrals import bp as referrals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -69,6 +70,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(auditlog_bp, url_prefix="/audit")
     app.register_blueprint(introducers_bp)  # absolute rules: /partners/..., /customers/<id>/..., /referrals/introducers
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
+    app.register_blueprint(referrals_bp, url_prefix="/referrals")
     if app.config.get("BENCH_REFERENCE_ROUTE"):
         from app.benchref import bp as benchref_bp
 

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.forms import Form
-from app.models import ASSET_BANDS, ROLE_LABELS, SPECIALTY_LABELS
+from app.models import ASSET_BANDS, REFERRAL_ACCESS_LABELS, ROLE_LABELS, SPECIALTY_LABELS
 
 LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]
 INVALID_CHOICE = _l("Not a valid choice.")
@@ -48,6 +48,13 @@ class BranchForm(Form):
         ],
     )
     name = StringField(_l("Name"), filters=[strip], validators=[required(_l("Enter the branch name.")), too_long(80)])
+    # The branch's referral rules (app/referrals): what an accepted referral gives, and when it is overdue.
+    referral_access = SelectField(_l("An accepted referral gives the colleague"), default="shared",
+                                  choices=[SelectChoice(str(k), v) for k, v in REFERRAL_ACCESS_LABELS.items()],
+                                  invalid_choice_message=INVALID_CHOICE)
+    referral_accept_hours = IntegerField(_l("Working hours to accept a referral"), default=4, validators=[
+        Optional(),  # a form sent without it keeps the branch's rule
+        NumberRange(min=1, max=80, message=_l("Between 1 and 80 working hours."))])
 
 
 class TeamForm(Form):

@@ -72,6 +72,10 @@ def branches():
     )
 
 
+def _rules(form: BranchForm) -> dict:
+    return {"referral_access": form.referral_access.data, "referral_accept_hours": form.referral_accept_hours.data}
+
+
 @bp.route("/branches/new", methods=["GET", "POST"])
 @roles_required("admin")
 def new_branch():
@@ -79,7 +83,7 @@ def new_branch():
     form = BranchForm()
     if form.validate_on_submit():
         try:
-            branch = services.create_branch(_actor(), code=form.code.data, name=form.name.data)
+            branch = services.create_branch(_actor(), code=form.code.data, name=form.name.data, **_rules(form))
         except InvalidInput as exc:
             put_on_form(exc, form)
         else:
@@ -97,7 +101,8 @@ def edit_branch(branch_id: int):
     form = BranchForm(obj=branch)
     if form.validate_on_submit():
         try:
-            changes = services.update_branch(_actor(), branch, code=form.code.data, name=form.name.data)
+            changes = services.update_branch(_actor(), branch, code=form.code.data, name=form.name.data,
+                                              **_rules(form))
         except InvalidInput as exc:
             put_on_form(exc, form)
         else:

@@ -15,7 +15,17 @@ from app.auth.services import change_password, one_time_password, revoke_all_ses
 from app.core import audit, clock
 from app.core.extensions import db
 from app.core.refusals import InvalidInput
-from app.models import AuditEvent, Branch, LoginFailure, Role, Specialty, Team, User, UserSession
+from app.models import (
+    AuditEvent,
+    Branch,
+    LoginFailure,
+    ReferralAccess,
+    Role,
+    Specialty,
+    Team,
+    User,
+    UserSession,
+)
 
 # Who may lead a team (issue: "leader chosen from that branch's active supervisors/managers").
 LEADER_ROLES = (Role.SUPERVISOR.value, Role.MANAGER.value)
@@ -87,22 +97,38 @@ def _check_branch_code(code: str, branch: Branch | None = None) -> None:
         raise InvalidInput({"code": BRANCH_CODE_TAKEN})
 
 
-def create_branch(actor: User, *, code: str, name: str) -> Branch:
+def _referral_rules(referral_access: str | None, referral_accept_hours: int | None) -> dict[str, Any]:
+    """The branch's referral rules, checked (the form offers only valid values)."""
+    rules: dict[str, Any] = {}
+    if referral_access is not None:
+        if referral_access not in {a.value for a in ReferralAccess}:
+            raise InvalidInput({"referral_access": _l("Not a valid choice.")})
+        rules["referral_access"] = referral_access
+    if referral_accept_hours is not None:
+        if not 1 <= referral_accept_hours <= 80:
+            raise InvalidInput({"referral_accept_hours": _l("Between 1 and 80 working hours.")})
+        rules["referral_accept_hours"] = referral_accept_hours
+    return rules
+
+
+def create_branch(actor: User, *, code: str, name: str, referral_access: str | None = None,
+                  referral_accept_hours: int | None = None) -> Branch:
     """Add a branch (admin only)."""
     code, name = _code(code), _text(name)
     _check_branch_code(code)
-    branch = Branch(code=code, name=name, active=True)
+    branch = Branch(code=code, name=name, active=True, **_referral_rules(referral_access, referral_accept_hours))
     _flush_unique(branch, BRANCH_UNIQUE)
     audit.record(actor, "branch_create", subject_type="branch", subject_id=branch.id, branch_id=branch.id,
                  changes={"code": [None, code], "name": [None, name]})
     return branch
 
 
-def update_branch(actor: User, branch: Branch, *, code: str, name: str) -> dict[str, list[Any]]:
-    """Change a branch's code or name (admin only)."""
+def update_branch(actor: User, branch: Branch, *, code: str, name: str, referral_access: str | None = None,
+                  referral_accept_hours: int | None = None) -> dict[str, list[Any]]:
+    """Change a branch's code, name or referral rules (admin only)."""
     code, name = _code(code), _text(name)
     _check_branch_code(code, branch)
-    changes = _apply(branch, {"code": code, "name": name})
+    changes = _apply(branch, {"code": code, "name": name, **_referral_rules(referral_access, referral_accept_hours)})
     if changes:
         _flush_unique(None, BRANCH_UNIQUE)
         audit.record(actor, "branch_update", subject_type="branch", subject_id=branch.id, branch_id=branch.id,

@@ -36,6 +36,14 @@ ACTION_LABELS = {
     "tier_change": _l("Changed a tier"),
     "customer_archive": _l("Archived a customer"),
     "customer_restore": _l("Restored a customer"),
+    "referral_send": _l("Sent a referral"),
+    "referral_accept": _l("Accepted a referral"),
+    "referral_decline": _l("Declined a referral"),
+    "referral_withdraw": _l("Withdrew a referral"),
+    "referral_contact": _l("Contacted a referred customer"),
+    "referral_convert": _l("Converted a referral"),
+    "referral_close": _l("Closed a referral without sale"),
+    "referral_reassign": _l("Passed a referral to another colleague"),
     "tier_rule_create": _l("Added a tier rule"),
     "tier_rule_toggle": _l("Switched a tier rule"),
     "login": _l("Signed in"),
@@ -174,13 +182,13 @@ class _Names:
         self.users = self._load(User.id, User.display_name, users)
         self.branches = self._load(Branch.id, Branch.name, branches)
         self.teams = self._load(Team.id, Team.name, teams)
-        sees_full = policies.full_record_rule(viewer)
         # Only customers the viewer may see get a name; the scope is the same as the customer list's.
         rows = db.session.execute(customers_visible_to(viewer, include_archived=True)
                                   .with_only_columns(Customer.id, Customer.name, Customer.owner_id,
                                                      Customer.branch_id)
                                   .where(Customer.id.in_(customers))).all() if customers else []
-        self.customers = {r.id: r.name if sees_full(r.owner_id, r.branch_id) else mask("name", r.name)
+        sees_full = policies.full_record_rule(viewer, [r.id for r in rows if r.owner_id != viewer.id])
+        self.customers = {r.id: r.name if sees_full(r.owner_id, r.branch_id, r.id) else mask("name", r.name)
                           for r in rows}
 
     @staticmethod

@@ -118,6 +118,13 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_IP_LIMIT = os.environ.get("LOGIN_IP_LIMIT", "20 per minute")
     SEARCH_NUMBER_LIMIT = os.environ.get("SEARCH_NUMBER_LIMIT", "60 per minute")
+
+    # Referrals (app/referrals): the working hours within which a referral must be accepted, and list size.
+    REFERRAL_TIMEZONE = os.environ.get("REFERRAL_TIMEZONE", "Asia/Shanghai")
+    REFERRAL_WORKING_HOURS = json.loads(os.environ.get(
+        "REFERRAL_WORKING_HOURS", '[["09:00", "12:00"], ["13:30", "17:30"]]'))
+    REFERRAL_WORKDAYS = tuple(int(d) for d in os.environ.get("REFERRAL_WORKDAYS", "0,1,2,3,4").split(","))
+    REFERRALS_PER_PAGE = 25
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 

@@ -15,6 +15,7 @@ from app.core.extensions import db
 from app.customers.name_keys import key_rows
 from app.introducers.demo import build_introducers
 from app.models import Activity, Branch, Customer, CustomerNameKey, Role, Specialty, Team, TierRule, User
+from app.referrals.demo import build_demo_referrals
 
 DEMO_PASSWORD = "yinjian-demo"  # noqa: S105 - documented demo password, demo databases only
 
@@ -66,6 +67,7 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
     _demo_customers(branches, customers_per_branch=customers_per_branch, seed=seed)
     build_introducers(branches, seed=seed)
     demo_appointments([users["manager"], users["credit"], users["manager2"]])
+    build_demo_referrals(users)
     return [
         ("admin", "系统管理员 administrator"),
         ("lobby", "大堂经理 lobby staff, 城东支行"),

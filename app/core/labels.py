@@ -25,6 +25,9 @@ LABEL_SETS = {
     "appointment_status": models.APPOINTMENT_STATUS_LABELS,
     "place": models.PLACE_LABELS,
     "appointment_event": models.APPOINTMENT_EVENT_LABELS,
+    "referral_status": models.REFERRAL_STATUS_LABELS,
+    "referral_need": models.NEED_LABELS,
+    "referral_access": models.REFERRAL_ACCESS_LABELS,
 }
 
 

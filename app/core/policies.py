@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select
 
 from app.core.scoping import in_branch_scope, in_own_branch
-from app.models import Appointment, Customer, Partner, User
+from app.models import Appointment, Customer, Partner, Referral, User
 
 
 def _same_branch(user: User, customer: Customer) -> bool:
@@ -33,22 +35,50 @@ def owns(user: User, customer: Customer) -> bool:
     return customer.owner_id == user.id
 
 
-def sees_full_fields(user: User, owner_id: int, branch_id: int) -> bool:
-    """sees_full_record for a customer known only by its owner and branch (a list row)."""
+def works_customer(user: User, customer: Customer) -> bool:
+    """The owner, or a colleague an accepted referral gave shared access (customer.shares, loaded once)."""
+    if owns(user, customer):
+        return True
+    return user.role == "manager" and _same_branch(user, customer) \
+        and any(share.user_id == user.id for share in customer.shares)
+
+
+def sees_full_fields(user: User, owner_id: int, branch_id: int, shared: bool = False) -> bool:
+    """sees_full_record for a customer known only by its owner, branch and whether `user` shares it."""
     if user.role == "admin":
         return True
     if not in_own_branch(user, branch_id):
         return False
-    return user.role == "supervisor" or (user.role == "manager" and owner_id == user.id)
+    return user.role == "supervisor" or (user.role == "manager" and (owner_id == user.id or shared))
 
 
-def full_record_rule(user: User) -> Callable[[int, int], bool]:
-    """sees_full_fields with the user bound: what a list asks of each row."""
-    return lambda owner_id, branch_id: sees_full_fields(user, owner_id, branch_id)
+def full_record_rule(user: User, customer_ids: Iterable[int] = ()) -> Callable[..., bool]:
+    """sees_full_fields with the user bound, for a list page of `customer_ids`: rule(owner_id, branch_id,
+    customer_id). The user's shares among them are read in one query, and only when a row needs it."""
+    shared: set[int] = set()
+    if user.role == "manager" and user.branch_id is not None:
+        shared = shared_customer_ids(user, customer_ids)
+    return lambda owner_id, branch_id, customer_id=None: sees_full_fields(
+        user, owner_id, branch_id, customer_id in shared)
+
+
+def shared_customer_ids(user: User, customer_ids: Iterable[int]) -> set[int]:
+    """Which of `customer_ids` an accepted referral shares with `user` (one query; none for no ids)."""
+    ids = list(customer_ids)
+    if not ids:
+        return set()
+    from app.core.extensions import db
+    from app.models import CustomerShare
+
+    return set(db.session.scalars(select(CustomerShare.customer_id).where(
+        CustomerShare.user_id == user.id, CustomerShare.customer_id.in_(ids))))
 
 
 def sees_full_record(user: User, customer: Customer) -> bool:
-    """Owner, supervisor and admin see names and details; other managers see a masked record."""
+    """Owner, colleagues sharing the customer, supervisor and admin see names and details; other managers
+    see a masked record."""
+    if user.role == "manager" and in_own_branch(user, customer.branch_id) and not owns(user, customer):
+        return works_customer(user, customer)
     return sees_full_fields(user, customer.owner_id, customer.branch_id)
 
 
@@ -57,7 +87,7 @@ def can_edit_customer(user: User, customer: Customer) -> bool:
         return False
     if user.role == "supervisor":
         return _same_branch(user, customer)
-    return user.role == "manager" and owns(user, customer) and _same_branch(user, customer)
+    return user.role == "manager" and _same_branch(user, customer) and works_customer(user, customer)
 
 
 def can_create_customer(user: User) -> bool:
@@ -184,3 +214,59 @@ def can_act_on_appointment(user: User, appointment: Appointment) -> bool:
 def can_view_appointment(user: User, appointment: Appointment) -> bool:
     """One appointment (its .ics): whoever may see the customer's appointments."""
     return can_view_appointments(user, appointment.customer)
+# ---------------------------------------------------------------- referrals (内部引见)
+
+
+def can_send_referral(user: User, customer: Customer) -> bool:
+    """Hand a customer of one's own branch to a colleague: lobby staff, managers and supervisors."""
+    return user.role in ("lobby", "manager", "supervisor") and _same_branch(user, customer) \
+        and not customer.archived
+
+
+def can_receive_referral(user: User) -> bool:
+    """Referrals go to account managers (the specialists)."""
+    return user.role == "manager" and user.active and user.branch_id is not None
+
+
+def referral_parts(user: User, referral: Referral) -> frozenset[str]:
+    """The parts `user` plays in a referral: sender, recipient, supervisor (of the referral's branch)."""
+    parts = set()
+    if referral.sender_id == user.id:
+        parts.add("sender")
+    if referral.recipient_id == user.id:
+        parts.add("recipient")
+    if user.role == "supervisor" and in_own_branch(user, referral.branch_id):
+        parts.add("supervisor")
+    return frozenset(parts)
+
+
+def can_see_referral(user: User, referral: Referral) -> bool:
+    """Either party, the branch's supervisor and admin; for anyone else it does not exist (404)."""
+    return user.role == "admin" or bool(referral_parts(user, referral))
+
+
+def can_act_on_referral(user: User, referral: Referral, action: str) -> bool:
+    """The transition table (app/referrals/transitions.py) decides: the status it starts from and who."""
+    from app.referrals.transitions import TRANSITIONS
+
+    transition = TRANSITIONS.get(action)
+    if transition is None or referral.status not in transition.sources:
+        return False
+    return bool(transition.actors & referral_parts(user, referral))
+
+
+def can_see_branch_referrals(user: User) -> bool:
+    """The "whole branch" tab of the inbox."""
+    return user.role in ("supervisor", "admin")
+
+
+def sees_referral_customer(user: User, customer: Customer) -> bool:
+    """A referral's customer is named and linked only for those who may open its page; lobby staff get the
+    masked card data; anyone else sees "another branch" (security.md A8)."""
+    return can_view_customer(user, customer)
+
+
+def credit_scopes(user: User) -> tuple[str, ...]:
+    """Which referral credit views a role sees: own, the branch per person and team, every branch."""
+    return {"manager": ("person",), "supervisor": ("person", "team", "branch"),
+            "admin": ("branch",)}.get(user.role, ())

@@ -27,9 +27,14 @@ NAVIGATION = [
     (("manager",), "home.manager", _l("My day")),
     (("supervisor",), "home.supervisor", _l("Team")),
     (("manager", "supervisor", "admin"), "customers.index", _l("Customers")),
+    (("lobby", "manager", "supervisor", "admin"), "referrals.index", _l("Referrals")),
     (("supervisor", "admin"), "auditlog.index", _l("Audit log")),
     (("admin",), "admin.index", _l("Administration")),
 ]
+
+
+# Menu items with a live count: endpoint -> the fragment that draws it.
+BADGES = {"referrals.index": "referrals.badge"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class NavItem:
     label: str
     url: str
     active: bool
+    badge_url: str = ""  # a count loaded as its own fragment (never a query on every page)
 
 
 def navigation(app: Flask) -> list[NavItem]:
@@ -50,7 +56,8 @@ def navigation(app: Flask) -> list[NavItem]:
     area = here.rsplit(".", 1)[0] + "."
     active = next((e for e, _label in entries if e == here), None) or next(
         (e for e, _label in entries if e.startswith(area)), None)
-    return [NavItem(str(label), url_for(endpoint), endpoint == active) for endpoint, label in entries]
+    return [NavItem(str(label), url_for(endpoint), endpoint == active,
+                    url_for(BADGES[endpoint]) if endpoint in BADGES else "") for endpoint, label in entries]
 
 
 def init_app(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
@@ -14,6 +15,9 @@ from app.core.extensions import db
 from app.core.privacy import decrypt_pfi
 from app.models.org import Branch, User
 from app.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from app.models.referral import CustomerShare
 
 
 class CustomerKind(StrEnum):
@@ -218,6 +222,8 @@ class Customer(db.Model):
 
     branch: Mapped[Branch] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    # Colleagues who work the customer beside its owner (accepted referrals); read by policies.works_customer.
+    shares: Mapped[list[CustomerShare]] = relationship(lazy="select")
 
     @property
     def mobile(self) -> str | None:

@@ -23,6 +23,7 @@ JOURNEYS: dict[str, list[str]] = {
     ],
     "lobby": [
         "/lobby",
+        "/referrals/",
         "/customers/{own_customer}/card",
         "/account/password",
         "/reauthenticate",
@@ -49,12 +50,18 @@ JOURNEYS: dict[str, list[str]] = {
         "/account/password",
         "/reauthenticate",
         "/customers/999999",
+        "/referrals/",
+        "/referrals/?tab=from_me",
+        "/referrals/new/{own_customer}",
+        "/referrals/credit",
     ],
     "credit": [
         "/my-day",
         "/customers/",
         "/customers/{own_customer}",
         "/customers/new",
+        "/referrals/",
+        "/referrals/credit?period=week",
     ],
     "supervisor": [
         "/team",
@@ -69,6 +76,9 @@ JOURNEYS: dict[str, list[str]] = {
         "/partners/",
         "/referrals/introducers?period=quarter",
         "/account/password",
+        "/referrals/?tab=branch",
+        "/referrals/?tab=branch&status=overdue",
+        "/referrals/credit",
     ],
     "admin": [
         "/admin/",
@@ -91,6 +101,8 @@ JOURNEYS: dict[str, list[str]] = {
         "/customers/{own_customer}",
         "/customers/{own_customer}/card",
         "/account/password",
+        "/referrals/",
+        "/referrals/credit",
     ],
 }
 
@@ -113,7 +125,7 @@ TOUCH_PAGES = {
     "supervisor": ["/customers/", "/customers/{own_customer}", "/customers/archived", "/audit/",
                    "/customers/{own_customer}/edit"],
     "manager": ["/customers/", "/customers/{own_customer}", "/customers/new", "/customers/{introduced_customer}",
-                "/partners/", "/referrals/introducers?period=year"],
+                "/partners/", "/referrals/introducers?period=year", "/referrals/?tab=from_me", "/referrals/credit"],
     "admin": ["/admin/users", "/admin/branches", "/admin/tier-rules", "/admin/users/{user}/edit"],
 }
 

@@ -42,6 +42,25 @@ def _a_tier_rule(world) -> dict:
     return {"rule_id": rule.id}
 
 
+def _a_customer(world) -> dict:
+    from app.customers import records
+
+    customer = records.create_customer(world.manager, records.CustomerData(
+        kind="individual", name="矩阵客户", source="walk_in", status="prospect", mobile="13900007777"))
+    db.session.commit()
+    return {"customer_id": customer.id}
+
+
+def _a_referral(world) -> dict:
+    from app.customers.loaders import Customer
+    from app.referrals import sending
+
+    customer = db.session.get(Customer, _a_customer(world)["customer_id"])
+    referral = sending.send_referral(world.manager, customer, recipient_id=world.colleague.id, need="card", note=None)
+    db.session.commit()
+    return {"referral_id": referral.id}
+
+
 EXPECTED: dict[str, Expect] = {
     #                                anon lobby manager supervisor admin
     "auth.login":            Expect(200, 302, 302, 302, 302),
@@ -60,6 +79,18 @@ EXPECTED: dict[str, Expect] = {
     "auth.set_language":     Expect(302, 303, 303, 303, 303, method="POST", data={"language": "en"}),
     "auth.logout":           Expect(302, 303, 303, 303, 303, method="POST"),
     "benchref.index":        Expect(302, 200, 200, 200, 200),
+    # Referrals: the policy answers per party live in tests/referrals/test_matrix.py; here the role markers.
+    "referrals.index":       Expect(302, 200, 200, 200, 200),
+    "referrals.badge":       Expect(302, 200, 200, 200, 200),
+    "referrals.credit_page": Expect(302, 403, 200, 200, 200),
+    "referrals.show":        Expect(302, 404, 200, 200, 200, url_args=_a_referral),
+    # No such action: every signed-in role gets the same 404 (the marker lets all of them in).
+    "referrals.act":         Expect(302, 404, 404, 404, 404, method="POST",
+                                    url_args=lambda w: {**_a_referral(w), "action": "nothing"}),
+    "referrals.new":         Expect(302, 200, 200, 200, 403, url_args=_a_customer),
+    # Without a colleague chosen: refused input (422), nothing saved.
+    "referrals.send":        Expect(302, 422, 422, 422, 403, method="POST", url_args=_a_customer,
+                                    data={"need": "loan"}),
 }
 
 # Routes that exist only when a config flag is set: their rows apply when it is (TestConfig sets them).
@@ -67,7 +98,7 @@ CONDITIONAL = {"benchref.index": "BENCH_REFERENCE_ROUTE"}
 
 # Blueprints whose every route must have a row above. Add a blueprint here once its rows are in.
 # admin.* is also swept below: every admin route refuses lobby, manager and supervisor.
-MATRIX_BLUEPRINTS = {"home", "auth", "auditlog", "benchref"}
+MATRIX_BLUEPRINTS = {"home", "auth", "auditlog", "benchref", "referrals"}
 
 # Where each role lands after "/" or after signing in.
 HOME_PATHS = {"lobby": "/lobby", "manager": "/my-day", "supervisor": "/team", "admin": "/admin/"}

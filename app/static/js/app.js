@@ -35,6 +35,17 @@
     return alert ? alert.textContent.trim().replace(/\s+/g, " ") : fallback;
   }
 
+  // A fragment that asks for it ([data-swap-errors]) is replaced by a refusal too (409 changed meanwhile,
+  // 422 bad input): the answer is the fragment again, with its message where the user is looking.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr && evt.detail.xhr.status;
+    var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if ((status === 409 || status === 422) && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;
     if (xhr && xhr.getResponseHeader("HX-Redirect")) { return; }
@@ -76,7 +87,8 @@
     syncShown(root);
     var target = root.querySelector("[aria-invalid=true]") ||
       (root.matches("[data-swap-focus]") ? root : root.querySelector("[data-swap-focus]"));
-    if (!target && focusLost() && !root.matches("[hx-swap-oob], #flash")) { target = root; }
+    // [data-keep-focus]: a fragment that loads or polls by itself (a badge, a lazy panel) never takes the focus.
+    if (!target && focusLost() && !root.matches("[hx-swap-oob], #flash, [data-keep-focus]")) { target = root; }
     if (target) { focusOn(target); }
   });
 

@@ -1,0 +1,88 @@
+"""What an inbox row shows, decided once in Python: the customer as the viewer may see it (named, masked,
+or "another branch"), labels, and the actions the viewer may take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import url_for
+
+from app.core import policies
+from app.core.labels import LABELS
+from app.core.privacy import mask, mask_numbers_in_text
+from app.models import User
+from app.referrals.transitions import TRANSITIONS
+
+
+@dataclass(slots=True)
+class ReferralRow:
+    id: int
+    version: int
+    status: str
+    status_label: str
+    need: str
+    need_label: str
+    customer_label: str  # full name, masked name, or "" when the customer is in another branch
+    customer_url: str | None  # only for those who may open the customer page
+    customer_mobile: str | None  # masked; for lobby staff, who have no customer page
+    other_branch: bool
+    sender_name: str
+    recipient_id: int
+    recipient_name: str
+    sent_at: datetime
+    accept_due_at: datetime
+    overdue: bool
+    note: str | None  # masked
+    product: str | None
+    amount: int | None
+    reason: str | None  # decline or close reason, masked
+    access_label: str
+    actions: list[str] = field(default_factory=list)
+    error: str | None = None
+    open_action: str | None = None  # the action whose form comes back open (refused input)
+    typed: dict = field(default_factory=dict)
+
+
+class _CustomerView:
+    """The few customer fields policies.can_view_customer reads, from a list row."""
+
+    __slots__ = ("branch_id", "owner_id")
+
+    def __init__(self, branch_id: int, owner_id: int) -> None:
+        self.branch_id, self.owner_id = branch_id, owner_id
+
+
+def present(viewer: User, rows) -> list[ReferralRow]:
+    """Display rows for inbox result rows; the viewer's shares among the customers in one query."""
+    rows = list(rows)
+    sees_full = policies.full_record_rule(viewer, [r.Referral.customer_id for r in rows
+                                                   if r.customer_owner_id != viewer.id])
+    statuses, needs, access = LABELS.referral_status, LABELS.referral_need, LABELS.referral_access
+    url_prefix = url_for("customers.show", customer_id=0)[:-1]
+    out = []
+    for r in rows:
+        ref = r.Referral
+        visible = policies.sees_referral_customer(viewer, _CustomerView(r.customer_branch_id, r.customer_owner_id))
+        lobby_view = viewer.role == "lobby" and policies.in_own_branch(viewer, r.customer_branch_id)
+        if visible:
+            full = sees_full(r.customer_owner_id, r.customer_branch_id, ref.customer_id)
+            label = r.customer_name if full else mask("name", r.customer_name)
+        elif lobby_view:
+            label = mask("name", r.customer_name)
+        else:
+            label = ""
+        out.append(ReferralRow(
+            id=ref.id, version=ref.version, status=ref.status, status_label=statuses.get(ref.status, ""),
+            need=ref.need, need_label=needs.get(ref.need, ""), customer_label=label,
+            customer_url=url_prefix + str(ref.customer_id) if visible else None,
+            customer_mobile=r.customer_mobile if lobby_view else None,
+            other_branch=not (visible or lobby_view),
+            sender_name=r.sender_name, recipient_id=ref.recipient_id, recipient_name=r.recipient_name, sent_at=ref.sent_at,
+            accept_due_at=ref.accept_due_at, overdue=bool(r.overdue),
+            note=mask_numbers_in_text(ref.note) or None, product=mask_numbers_in_text(ref.product) or None,
+            amount=ref.amount, reason=mask_numbers_in_text(ref.decline_reason or ref.close_reason) or None,
+            access_label=access.get(ref.access_given or "", ""),
+            actions=[name for name in TRANSITIONS if policies.can_act_on_referral(viewer, ref, name)],
+        ))
+    return out
