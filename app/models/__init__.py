@@ -34,6 +34,17 @@ from app.models.customer import (
     TierChange,
     TierRule,
 )
+from app.models.followup import (
+    DEFAULT_RHYTHM_DAYS,
+    FOLLOW_UP_KIND_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
+    PENDING_FOLLOW_UP_STATUSES,
+    CalendarFeed,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    TierRhythm,
+)
 from app.models.org import ROLE_LABELS, SPECIALTY_LABELS, Branch, Role, Specialty, Team, User
 from app.models.referral import (
     NEED_LABELS,
@@ -56,6 +67,15 @@ from app.models.referral import (
 from app.models.tally import CustomerTally
 
 __all__ = [
+    "DEFAULT_RHYTHM_DAYS",
+    "FOLLOW_UP_KIND_LABELS",
+    "FOLLOW_UP_STATUS_LABELS",
+    "PENDING_FOLLOW_UP_STATUSES",
+    "CalendarFeed",
+    "FollowUp",
+    "FollowUpKind",
+    "FollowUpStatus",
+    "TierRhythm",
     "APPOINTMENT_EVENT_LABELS",
     "APPOINTMENT_STATUS_LABELS",
     "BLOCKING_STATUSES",
