@@ -18,6 +18,7 @@ from app.core.validation import IdNumber
 from app.customers.duplicates import refuse_duplicates
 from app.customers.name_keys import drop_name_keys, search_key, write_name_keys
 from app.customers.tiers import load_tier_rules, suggest_tier
+from app.introducers import tally as introducer_tally
 from app.models import Activity, Customer, TierChange, User
 
 
@@ -205,6 +206,7 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
     if not differences and new_owner is None:
         return []
     renamed = data.name != customer.name
+    old_status = customer.status
     for name in PLAIN_FIELDS:
         setattr(customer, name, getattr(data, name))
     customer.name_search = search_key(data.name)
@@ -224,6 +226,7 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
         raise EditConflict(customer, []) from None
     if renamed:  # after the flush: an earlier statement would flush the row (and bump its version) twice
         write_name_keys(db.session, customer_id, branch_id, data.name)
+    introducer_tally.status_changed(customer_id, old_status, data.status)
     for diff in differences:
         audit.record(actor, "customer_update", subject_type="customer", subject_id=customer_id,
                      customer_id=customer_id, branch_id=branch_id, field=diff.field, old=diff.saved, new=diff.yours)

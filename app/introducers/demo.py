@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from app.core.extensions import db
 from app.core.privacy import encrypt_pfi, lookup_hash, mask
 from app.customers.name_keys import search_key
+from app.introducers import tally
 from app.models import Customer, Introduction, IntroductionChange, Partner, PartnerCategory, Source
 
 PARTNERS = {
@@ -42,6 +43,7 @@ def build_introducers(branches, *, seed: int, now: datetime | None = None) -> No
                 ids = [row["customer_id"] for row in links
                        if (row["introducer_partner_id"] is None) == (source == Source.CUSTOMER_REFERRAL)]
                 db.session.execute(update(Customer).where(Customer.id.in_(ids)).values(source=source.value))
+    tally.recount()  # the links went in as bulk rows, past the tally's incremental upkeep
 
 
 def db_ids(branch_id: int):

@@ -1,20 +1,22 @@
 """Who introduced whom, read as a graph: the chain up to the root, one tree level, the yield of a tree, the
-cycle test. Each is ONE statement (recursive CTEs written for SQLite and PostgreSQL alike), so its cost in
-round trips does not grow with the depth of the chain or the size of the tree."""
+cycle test. Each is ONE statement (the chain and the cycle test are recursive CTEs written for SQLite and
+PostgreSQL alike; sizes and yields come from the tally kept by app/introducers/tally.py), so its cost does not
+grow with the depth of the chain or the size of the tree."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, case, cast, func, literal, literal_column, select
+from sqlalchemy import Integer, case, func, literal_column, select
 
 from app.core.extensions import db
-from app.models import Customer, Introduction, Partner, Referral, ReferralStatus
+from app.models import Customer, IntroducerTally, Introduction, Partner, Referral, ReferralStatus
 
 INTRO = Introduction.__table__
 CUST = Customer.__table__
 PARTNER = Partner.__table__
 REF = Referral.__table__
+TALLY = IntroducerTally.__table__
 
 MAX_DEPTH = 10_000  # a guard: a corrupt row making a loop still ends the recursion
 # A node "converted" when the prospect became a customer (dormant ones did once).
@@ -117,18 +119,13 @@ class Level:
 
 def level(parent: Ref, *, after: int = 0, per_page: int = LEVEL_PAGE) -> Level:
     """The customers `parent` introduced directly (a page of them, by id), each with its tier, status,
-    converted amount and the size of its own subtree: one statement per level."""
-    page = (select(INTRO.c.customer_id.label("id"))
-            .where(parent.parent_column() == parent.id, INTRO.c.customer_id > after)
-            .order_by(INTRO.c.customer_id).limit(per_page + 1).cte("page"))
-    sub = select(page.c.id.label("root"), page.c.id.label("id"), ZERO.label("depth")).cte(
-        "sub", recursive=True)
-    sub = sub.union_all(select(sub.c.root, INTRO.c.customer_id, sub.c.depth + 1)
-                        .where(INTRO.c.introducer_customer_id == sub.c.id, sub.c.depth < MAX_DEPTH))
-    below = select(sub.c.root, (func.count() - 1).label("below")).group_by(sub.c.root).subquery()
+    converted amount and the size of its own subtree (kept in the tally): one statement per level."""
     stmt = (select(CUST.c.id, CUST.c.name, CUST.c.branch_id, CUST.c.owner_id, CUST.c.tier, CUST.c.status,
-                   CUST.c.mobile_masked, converted_amount(CUST.c.id), below.c.below)
-            .select_from(below.join(CUST, CUST.c.id == below.c.root)).order_by(CUST.c.id))
+                   CUST.c.mobile_masked, converted_amount(CUST.c.id), func.coalesce(TALLY.c.total, 0))
+            .select_from(INTRO.join(CUST, CUST.c.id == INTRO.c.customer_id)
+                         .outerjoin(TALLY, TALLY.c.customer_id == INTRO.c.customer_id))
+            .where(parent.parent_column() == parent.id, INTRO.c.customer_id > after)
+            .order_by(INTRO.c.customer_id).limit(per_page + 1))
     nodes = [TreeNode(*row) for row in db.session.execute(stmt)]
     more = nodes[per_page - 1].customer_id if len(nodes) > per_page else None
     return Level(nodes[:per_page], more)
@@ -145,44 +142,27 @@ class Yield:
     amount: int = 0
 
 
-def _tree_of(seeds):
-    """Everyone below a set of seed introductions: rows (owner key, customer id, depth)."""
-    tree = seeds.cte("tree", recursive=True)
-    return tree.union_all(select(tree.c.key, INTRO.c.customer_id, tree.c.depth + 1)
-                          .where(INTRO.c.introducer_customer_id == tree.c.id, tree.c.depth < MAX_DEPTH))
-
-
-def _yield_columns(tree):
-    return (func.sum(case((tree.c.depth == 1, 1), else_=0)), func.count(),
-            func.sum(case((CUST.c.status.in_(CONVERTED_STATUSES), 1), else_=0)),
-            func.sum(converted_amount(tree.c.id)))
+def _tally_column(ref: Ref):
+    return TALLY.c.customer_id if ref.kind == "c" else TALLY.c.partner_id
 
 
 def yield_of(introducer: Ref) -> Yield:
-    """Introduced directly, in the whole tree, converted, converted amount: one statement."""
-    seeds = select(cast(literal(str(introducer)), String).label("key"), INTRO.c.customer_id.label("id"),
-                   ONE.label("depth")).where(introducer.parent_column() == introducer.id)
-    tree = _tree_of(seeds)
-    row = db.session.execute(select(*_yield_columns(tree)).select_from(
-        tree.join(CUST, CUST.c.id == tree.c.id))).one()
-    return Yield(*(int(v or 0) for v in row))
+    """Introduced directly, in the whole tree, converted, converted amount: one row of the tally."""
+    row = db.session.execute(select(TALLY.c.direct, TALLY.c.total, TALLY.c.converted, TALLY.c.amount)
+                             .where(_tally_column(introducer) == introducer.id)).first()
+    return Yield(*(int(v) for v in row)) if row else Yield()
 
 
 def yields_of(introducers: list[Ref]) -> dict[Ref, Yield]:
-    """yield_of for many introducers at once (a leaderboard page): one statement seeded with all of them."""
-    customers = [r.id for r in introducers if r.kind == "c"]
-    partners = [r.id for r in introducers if r.kind == "p"]
+    """yield_of for many introducers at once (a leaderboard page): one statement."""
     if not introducers:
         return {}
-    key = case((INTRO.c.introducer_customer_id.is_not(None),
-                literal("c:", String) + cast(INTRO.c.introducer_customer_id, String)),
-               else_=literal("p:", String) + cast(INTRO.c.introducer_partner_id, String))
-    seeds = select(key.label("key"), INTRO.c.customer_id.label("id"), ONE.label("depth")).where(
-        (INTRO.c.introducer_customer_id.in_(customers or [-1])) | (INTRO.c.introducer_partner_id.in_(partners or [-1])))
-    tree = _tree_of(seeds)
-    stmt = (select(tree.c.key, *_yield_columns(tree)).select_from(tree.join(CUST, CUST.c.id == tree.c.id))
-            .group_by(tree.c.key))
-    found = {Ref.parse(row[0]): Yield(*(int(v or 0) for v in row[1:])) for row in db.session.execute(stmt)}
+    customers = [r.id for r in introducers if r.kind == "c"]
+    partners = [r.id for r in introducers if r.kind == "p"]
+    stmt = select(TALLY.c.customer_id, TALLY.c.partner_id, TALLY.c.direct, TALLY.c.total, TALLY.c.converted,
+                  TALLY.c.amount).where(TALLY.c.customer_id.in_(customers) | TALLY.c.partner_id.in_(partners))
+    found = {(Ref("c", row[0]) if row[0] is not None else Ref("p", row[1])): Yield(*(int(v) for v in row[2:]))
+             for row in db.session.execute(stmt)}
     return {ref: found.get(ref, Yield()) for ref in introducers}
 
 

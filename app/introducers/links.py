@@ -4,12 +4,13 @@ never introduced by itself or by anyone it introduced, directly or down the chai
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.scoping import in_branch_scope
+from app.introducers import tally
 from app.introducers.graph import Ref, would_loop
 from app.models import Customer, Introduction, IntroductionChange, Partner, Source, User
 
@@ -22,21 +23,11 @@ REASON = _l("Please give a reason for the change.")
 SAME = _l("This is already the customer's introducer.")
 
 REFERRAL_SOURCES = (Source.CUSTOMER_REFERRAL.value, Source.PARTNER_REFERRAL.value)
-# Introducer changes take this lock on PostgreSQL, so two changes that together would close a loop (A by B,
-# B by A) cannot both pass the check; SQLite writers are already one at a time (BEGIN IMMEDIATE).
-LOCK_KEY = 0x59494A31
-
-
 def source_for(ref: Ref | None, source: str) -> str:
     """The customer's source once an introducer is picked: introduced by a customer or by a partner."""
     if ref is None:
         return source
     return Source.CUSTOMER_REFERRAL.value if ref.kind == "c" else Source.PARTNER_REFERRAL.value
-
-
-def _serialise() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
 def _check(actor: User, customer: Customer, ref: Ref) -> None:
@@ -47,7 +38,7 @@ def _check(actor: User, customer: Customer, ref: Ref) -> None:
         found = db.session.get(Customer, ref.id)
         if found is None or found.archived or not in_branch_scope(actor, found.branch_id):
             raise InvalidInput({FIELD: UNKNOWN})
-        _serialise()
+        tally.lock()  # two changes that together would close a loop (A by B, B by A) cannot both pass
         if would_loop(customer.id, ref.id):
             raise InvalidInput({FIELD: LOOP})
     else:
@@ -121,6 +112,7 @@ def set_introducer(actor: User, customer: Customer, ref: Ref | None, *, reason: 
                                 to_customer_id=to_c, to_partner_id=to_p, reason=reason, user_id=actor.id, at=now)
     db.session.add(change)
     db.session.flush()
+    tally.moved(customer.id, old, ref)
     audit.record(actor, "introducer_change", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id,
                  old=str(old) if old else None, new=str(ref) if ref else None, reason=reason)

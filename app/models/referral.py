@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import clock
@@ -219,6 +219,23 @@ class Introduction(db.Model):
     introducer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     introduced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
+class IntroducerTally(db.Model):
+    """The yield of one introducer's whole tree, kept current by app/introducers/tally.py on every write that
+    changes it (introducer set/changed/removed, a node's status, a converted referral), so that a customer page
+    or a leaderboard reads it in one indexed row instead of walking thousands of nodes."""
+
+    __tablename__ = "introducer_tally"
+    __table_args__ = (CheckConstraint("(customer_id IS NULL) <> (partner_id IS NULL)", name="one_introducer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), unique=True)
+    direct: Mapped[int] = mapped_column(Integer, default=0)  # introduced by this introducer itself
+    total: Mapped[int] = mapped_column(Integer, default=0)  # everyone below, at any depth
+    converted: Mapped[int] = mapped_column(Integer, default=0)  # of those, customers (or dormant ones)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # their converted referrals, in yuan
 
 
 class IntroductionChange(db.Model):

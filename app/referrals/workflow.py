@@ -12,6 +12,7 @@ from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
+from app.introducers import tally as introducer_tally
 from app.models import Branch, Customer, CustomerShare, Referral, ReferralAccess, User
 from app.referrals.hours import add_working_hours
 from app.referrals.sending import NO_SUCH_COLLEAGUE, NOT_TO_SELF, _open_exists, _recipient
@@ -124,6 +125,8 @@ def act(actor: User, referral: Referral, action: str, *, expected_version: int,
     except StaleDataError:
         db.session.rollback()
         raise ChangedMeanwhile() from None
+    if action == "convert":
+        introducer_tally.won(referral.customer_id, referral.amount)
     audit.record(actor, AUDIT_ACTIONS[action], subject_type="referral", subject_id=referral.id,
                  customer_id=referral.customer_id, branch_id=referral.branch_id, **details)
     return referral

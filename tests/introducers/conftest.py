@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from app.core import clock
 from app.core.extensions import db
-from app.introducers import links, partners
+from app.introducers import links, partners, tally
 from app.introducers.graph import Ref
 from app.models import Customer, Introduction, Partner, Referral, User
 from tests.customers.conftest import customer, foreign_customer, make_customer, tier_rules  # noqa: F401
@@ -69,6 +69,7 @@ def bulk_links(pairs: list[tuple[int, int]], branch_id: int, recorder: User, *, 
     db.session.execute(insert(Introduction), [
         {"customer_id": c, column: i, "branch_id": branch_id, "introduced_at": at or clock.now(),
          "recorded_by_id": recorder.id} for c, i in pairs])
+    tally.recount()  # bulk rows bypass the tally's upkeep, as in the demo and bench loaders
     db.session.commit()
 
 
@@ -78,6 +79,8 @@ def convert(customer_id: int, sender: User, recipient: User, amount: int) -> Non
     db.session.add(Referral(branch_id=sender.branch_id, customer_id=customer_id, sender_id=sender.id,
                             recipient_id=recipient.id, need="loan", status="converted", sent_at=now,
                             accept_due_at=now, finished_at=now, product="经营贷", amount=amount, updated_at=now))
+    db.session.flush()
+    tally.won(customer_id, amount)  # what the referral workflow's convert does
     db.session.commit()
 
 

@@ -48,10 +48,10 @@ def test_tree_of_5000_levels_and_yield_are_one_statement_each(world, queries):
 
 def test_yield_counts_direct_tree_converted_and_amount(world):
     a, b, c, d, e = bulk_customers(world.manager, 5)
-    bulk_links([(b, a), (c, a), (d, b), (e, d)], world.branch.id, world.manager)
     for cid in (c, e):
         db.session.get(Customer, cid).status = "customer"
     db.session.commit()
+    bulk_links([(b, a), (c, a), (d, b), (e, d)], world.branch.id, world.manager)
     convert(c, world.manager, world.colleague, 100_000)
     convert(c, world.manager, world.colleague, 20_000)
     convert(e, world.manager, world.colleague, 5_000)

@@ -10,7 +10,7 @@ import pytest
 
 from app.core import clock
 from app.core.extensions import db
-from app.introducers import leaderboard
+from app.introducers import leaderboard, tally
 from app.models import Customer
 from tests.customers.helpers import body
 from tests.introducers.conftest import bulk_customers, bulk_links, convert, reads
@@ -47,6 +47,7 @@ def board_world(world, make_customer, make_partner):
     for c in (c3, c4):
         db.session.get(Customer, c.id).status = "customer"
     db.session.commit()
+    tally.recount()  # the statuses were set past the customer service that keeps the tally
     convert(c3.id, world.manager, world.colleague, 50_000)
     convert(c4.id, world.manager, world.colleague, 10_000)
     f.x = x
