@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, func, literal_column, select
+from sqlalchemy import Integer, bindparam, case, func, literal_column, select
 
 from app.core.extensions import db
 from app.models import Customer, IntroducerTally, Introduction, Partner, Referral, ReferralStatus
@@ -47,9 +47,6 @@ class Ref:
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}"
 
-    def parent_column(self):
-        return INTRO.c.introducer_customer_id if self.kind == "c" else INTRO.c.introducer_partner_id
-
 
 def converted_amount(customer_id_column):
     """The sum of a customer's converted referrals (Referral is read-only here), as a correlated subquery."""
@@ -75,16 +72,14 @@ class ChainLink:
     amount: int
 
 
-def chain(customer_id: int) -> list[ChainLink]:
-    """Every introducer above the customer, nearest first, up to the root (a partner, or a customer that
-    nobody introduced): one recursive statement whatever the depth."""
+def _chain_statement():
     up = (select(INTRO.c.introducer_customer_id.label("cid"), INTRO.c.introducer_partner_id.label("pid"),
                  ONE.label("depth"))
-          .where(INTRO.c.customer_id == customer_id).cte("up", recursive=True))
+          .where(INTRO.c.customer_id == bindparam("customer_id")).cte("up", recursive=True))
     up = up.union_all(
         select(INTRO.c.introducer_customer_id, INTRO.c.introducer_partner_id, up.c.depth + 1)
         .where(INTRO.c.customer_id == up.c.cid, up.c.depth < MAX_DEPTH))
-    stmt = (select(up.c.depth, up.c.cid, up.c.pid,
+    return (select(up.c.depth, up.c.cid, up.c.pid,
                    func.coalesce(CUST.c.name, PARTNER.c.name).label("name"),
                    func.coalesce(CUST.c.branch_id, PARTNER.c.branch_id).label("branch_id"),
                    func.coalesce(CUST.c.owner_id, PARTNER.c.owner_id).label("owner_id"),
@@ -92,7 +87,17 @@ def chain(customer_id: int) -> list[ChainLink]:
                    case((up.c.cid.is_not(None), converted_amount(up.c.cid)), else_=0))
             .select_from(up.outerjoin(CUST, CUST.c.id == up.c.cid).outerjoin(PARTNER, PARTNER.c.id == up.c.pid))
             .order_by(up.c.depth))
-    return [ChainLink(*row) for row in db.session.execute(stmt)]
+
+
+# Built once with bound parameters: SQLAlchemy keeps an immutable statement's cache key, and building this one
+# anew cost twenty times more than running it (bench/LEARNED.md).
+CHAIN = _chain_statement()
+
+
+def chain(customer_id: int) -> list[ChainLink]:
+    """Every introducer above the customer, nearest first, up to the root (a partner, or a customer that
+    nobody introduced): one recursive statement whatever the depth."""
+    return [ChainLink(*row) for row in db.session.execute(CHAIN, {"customer_id": customer_id})]
 
 
 # ---------------------------------------------------------------- one level of the tree
@@ -117,16 +122,24 @@ class Level:
     more_after: int | None  # the id to page on from, when the level has more children
 
 
-def level(parent: Ref, *, after: int = 0, per_page: int = LEVEL_PAGE) -> Level:
-    """The customers `parent` introduced directly (a page of them, by id), each with its tier, status,
-    converted amount and the size of its own subtree (kept in the tally): one statement per level."""
-    stmt = (select(CUST.c.id, CUST.c.name, CUST.c.branch_id, CUST.c.owner_id, CUST.c.tier, CUST.c.status,
+def _level_statement(parent_column):
+    return (select(CUST.c.id, CUST.c.name, CUST.c.branch_id, CUST.c.owner_id, CUST.c.tier, CUST.c.status,
                    CUST.c.mobile_masked, converted_amount(CUST.c.id), func.coalesce(TALLY.c.total, 0))
             .select_from(INTRO.join(CUST, CUST.c.id == INTRO.c.customer_id)
                          .outerjoin(TALLY, TALLY.c.customer_id == INTRO.c.customer_id))
-            .where(parent.parent_column() == parent.id, INTRO.c.customer_id > after)
-            .order_by(INTRO.c.customer_id).limit(per_page + 1))
-    nodes = [TreeNode(*row) for row in db.session.execute(stmt)]
+            .where(parent_column == bindparam("parent_id"), INTRO.c.customer_id > bindparam("after"))
+            .order_by(INTRO.c.customer_id).limit(bindparam("limit")))
+
+
+# One statement per kind of parent, built once (see CHAIN).
+LEVEL = {"c": _level_statement(INTRO.c.introducer_customer_id), "p": _level_statement(INTRO.c.introducer_partner_id)}
+
+
+def level(parent: Ref, *, after: int = 0, per_page: int = LEVEL_PAGE) -> Level:
+    """The customers `parent` introduced directly (a page of them, by id), each with its tier, status,
+    converted amount and the size of its own subtree (kept in the tally): one statement per level."""
+    rows = db.session.execute(LEVEL[parent.kind], {"parent_id": parent.id, "after": after, "limit": per_page + 1})
+    nodes = [TreeNode(*row) for row in rows]
     more = nodes[per_page - 1].customer_id if len(nodes) > per_page else None
     return Level(nodes[:per_page], more)
 
