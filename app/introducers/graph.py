@@ -155,14 +155,16 @@ class Yield:
     amount: int = 0
 
 
-def _tally_column(ref: Ref):
-    return TALLY.c.customer_id if ref.kind == "c" else TALLY.c.partner_id
+def _yield_statement(column):
+    return select(TALLY.c.direct, TALLY.c.total, TALLY.c.converted, TALLY.c.amount).where(column == bindparam("id"))
+
+
+YIELD = {"c": _yield_statement(TALLY.c.customer_id), "p": _yield_statement(TALLY.c.partner_id)}  # see CHAIN
 
 
 def yield_of(introducer: Ref) -> Yield:
     """Introduced directly, in the whole tree, converted, converted amount: one row of the tally."""
-    row = db.session.execute(select(TALLY.c.direct, TALLY.c.total, TALLY.c.converted, TALLY.c.amount)
-                             .where(_tally_column(introducer) == introducer.id)).first()
+    row = db.session.execute(YIELD[introducer.kind], {"id": introducer.id}).first()
     return Yield(*(int(v) for v in row)) if row else Yield()
 
 

@@ -4,7 +4,7 @@ never introduced by itself or by anyone it introduced, directly or down the chai
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.core import audit, clock, policies
 from app.core.extensions import db
@@ -119,9 +119,12 @@ def set_introducer(actor: User, customer: Customer, ref: Ref | None, *, reason: 
     return change
 
 
+# Built once with bound parameters, like graph.CHAIN.
+HISTORY = (select(IntroductionChange, User.display_name).join(User, User.id == IntroductionChange.user_id)
+           .where(IntroductionChange.customer_id == bindparam("customer_id"))
+           .order_by(IntroductionChange.at.desc(), IntroductionChange.id.desc()).limit(bindparam("limit")))
+
+
 def history(customer_id: int, *, limit: int = 50) -> list:
     """The customer's introducer changes, newest first, with who made them (one statement)."""
-    return list(db.session.execute(
-        select(IntroductionChange, User.display_name).join(User, User.id == IntroductionChange.user_id)
-        .where(IntroductionChange.customer_id == customer_id)
-        .order_by(IntroductionChange.at.desc(), IntroductionChange.id.desc()).limit(limit)))
+    return list(db.session.execute(HISTORY, {"customer_id": customer_id, "limit": limit}))
