@@ -74,10 +74,12 @@ def badge():
 @bp.route("/<int:referral_id>")
 @roles_required(*STAFF)
 def show(referral_id: int):
-    """One referral, as its inbox row (what a timeline or a no-JS refusal links to)."""
+    """One referral, as its inbox row (what a timeline or a no-JS refusal links to); `?open=convert` opens the
+    form of an action that asks for details (the inbox fetches it when the user opens it)."""
     user = _current()
     referral = load_referral(user, referral_id)
     row = presenters.present(user, [inbox.one_row(referral.id)])[0]
+    row.open_action = request.args.get("open") if request.args.get("open") in row.actions else None
     return render("referrals/show.html", "referrals/_row.html", row=row, form=ActionForm(formdata=None),
                   reassign_to=_reassign_choices(user))
 

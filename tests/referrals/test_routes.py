@@ -245,3 +245,17 @@ def test_reassign_moves_the_referral_and_restarts_its_clock(world, customer, ref
     to_sender = supervisor_client.hx("POST", f"/referrals/{referral.id}/reassign",
                                      {"version": str(referral.version), "recipient_id": str(world.manager.id)})
     assert to_sender.status_code == 422
+
+
+def test_the_inbox_fetches_an_action_form_when_it_is_opened(world, customer, refer, move, colleague_client):
+    referral = refer(world.manager, customer)
+    move(world.colleague, referral, "accept")
+    move(world.colleague, referral, "contact")
+    inbox_page = body(colleague_client.get("/referrals/"))
+    assert 'data-testid="open-convert"' in inbox_page and 'name="product"' not in inbox_page
+    opened = colleague_client.hx("GET", f"/referrals/{referral.id}?open=convert")
+    assert opened.status_code == 200
+    assert 'name="product"' in body(opened) and 'name="amount"' in body(opened) and 'name="csrf_token"' in body(opened)
+    # Without htmx the same link is a page with the form open; an action the row does not offer opens nothing.
+    assert 'name="product"' in body(colleague_client.get(f"/referrals/{referral.id}?open=convert"))
+    assert 'name="reason"' not in body(colleague_client.hx("GET", f"/referrals/{referral.id}?open=decline"))
