@@ -245,14 +245,18 @@ def can_see_referral(user: User, referral: Referral) -> bool:
     return user.role == "admin" or bool(referral_parts(user, referral))
 
 
-def can_act_on_referral(user: User, referral: Referral, action: str) -> bool:
-    """The transition table (app/referrals/transitions.py) decides: the status it starts from and who."""
+def referral_actions(user: User, referral: Referral) -> list[str]:
+    """The transition table (app/referrals/transitions.py) decides which actions `user` may take now: the
+    status each starts from and who may take it."""
     from app.referrals.transitions import TRANSITIONS
 
-    transition = TRANSITIONS.get(action)
-    if transition is None or referral.status not in transition.sources:
-        return False
-    return bool(transition.actors & referral_parts(user, referral))
+    parts = referral_parts(user, referral)
+    return [name for name, transition in TRANSITIONS.items()
+            if referral.status in transition.sources and transition.actors & parts]
+
+
+def can_act_on_referral(user: User, referral: Referral, action: str) -> bool:
+    return action in referral_actions(user, referral)
 
 
 def can_see_branch_referrals(user: User) -> bool:

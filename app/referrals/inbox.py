@@ -88,8 +88,9 @@ def _local_bounds(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(tz))
 
 
-def inbox_statement(user: User, filters: InboxFilters, now: datetime) -> Select:
-    stmt = _base(now)
+def inbox_ids(user: User, filters: InboxFilters, now: datetime) -> Select:
+    """The ids of the referrals in the tab and filters, in the inbox's order (referral columns only)."""
+    stmt = select(Referral.id)
     if filters.tab == "to_me":
         stmt = stmt.where(Referral.recipient_id == user.id)
     elif filters.tab == "from_me":
@@ -113,8 +114,12 @@ def inbox_statement(user: User, filters: InboxFilters, now: datetime) -> Select:
         stmt = stmt.where(Referral.sent_at >= _local_bounds(filters.start, tz))
     if filters.end:
         stmt = stmt.where(Referral.sent_at < _local_bounds(filters.end + timedelta(days=1), tz))
-    # Overdue first, then the newest.
-    return stmt.order_by(case((overdue_condition(now), 0), else_=1), Referral.sent_at.desc(), Referral.id.desc())
+    return stmt.order_by(*_inbox_order(now))
+
+
+def _inbox_order(now: datetime) -> tuple:
+    """Overdue first, then the newest."""
+    return case((overdue_condition(now), 0), else_=1), Referral.sent_at.desc(), Referral.id.desc()
 
 
 @dataclass
@@ -129,9 +134,13 @@ class InboxPage:
 
 
 def inbox(user: User, filters: InboxFilters, *, per_page: int | None = None) -> InboxPage:
+    """One page of the inbox. The page's referrals are chosen from the referral table alone, then joined to
+    their customers and people: joining first would join every referral of the tab before sorting."""
     per_page = per_page or current_app.config["REFERRALS_PER_PAGE"]
-    stmt = inbox_statement(user, filters, clock.now())
-    rows = db.session.execute(stmt.limit(per_page + 1).offset((filters.page - 1) * per_page)).all()
+    now = clock.now()
+    page = (inbox_ids(user, filters, now).limit(per_page + 1).offset((filters.page - 1) * per_page).subquery())
+    stmt = _base(now).join(page, page.c.id == Referral.id).order_by(*_inbox_order(now))
+    rows = db.session.execute(stmt).all()
     return InboxPage(rows[:per_page], filters.page, len(rows) > per_page)
 
 

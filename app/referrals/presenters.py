@@ -12,7 +12,6 @@ from app.core import policies
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
 from app.models import User
-from app.referrals.transitions import TRANSITIONS
 
 
 @dataclass(slots=True)
@@ -83,6 +82,6 @@ def present(viewer: User, rows) -> list[ReferralRow]:
             note=mask_numbers_in_text(ref.note) or None, product=mask_numbers_in_text(ref.product) or None,
             amount=ref.amount, reason=mask_numbers_in_text(ref.decline_reason or ref.close_reason) or None,
             access_label=access.get(ref.access_given or "", ""),
-            actions=[name for name in TRANSITIONS if policies.can_act_on_referral(viewer, ref, name)],
+            actions=policies.referral_actions(viewer, ref),
         ))
     return out

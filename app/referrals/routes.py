@@ -7,6 +7,7 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.decorators import roles_required
 from app.auth.guard import safe_referrer
@@ -36,6 +37,16 @@ def _changed(response):
 
 
 # ---------------------------------------------------------------- inbox and badge
+
+
+@bp.app_template_global()
+def referral_row_text() -> dict:
+    """What every inbox row prints besides its own data, resolved once per list instead of once per row."""
+    return {"other_branch": _("Customer of another branch"), "overdue": _("Overdue"), "accept": _("Accept"),
+            "contact": _("Mark contacted"), "withdraw": _("Withdraw"), "decline": _("Decline"),
+            "convert": _("Record the sale"), "close": _("Close without sale"), "reassign": _("Reassign"),
+            "between": _("%(sender)s → %(recipient)s"), "sent": _("sent %(when)s"),
+            "accept_by": _("accept by %(when)s"), "prefix": url_for("referrals.index"), "csrf_token": generate_csrf()}
 
 
 def _inbox_context(user: User, filters: inbox.InboxFilters) -> dict:
