@@ -151,3 +151,10 @@ def test_lobby_and_admin_may_not_subscribe(monday, world, client_for):
     for who in (world.lobby, world.admin):
         assert client_for(who).hx("POST", "/appointments/feed").status_code == 403
     assert _feeds() == []
+
+
+def test_the_token_never_reaches_a_log_line():
+    from app.core.privacy import redact_text
+
+    line = redact_text('127.0.0.1 "GET /appointments/feed/AbC-_123456789xyzXYZ0123456789abcdefABCDEF0.ics HTTP/1.1" 200')
+    assert "AbC-_123" not in line and "/appointments/feed/" in line and ".ics" in line
