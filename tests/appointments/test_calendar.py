@@ -275,3 +275,13 @@ def test_the_customer_panel_carries_the_version_too(monday, world, customer, man
     response = manager_client.hx("POST", f"/appointments/{appointment.id}/confirm", {"version": "99"})
     assert response.status_code == 200 and appointments()[0].status == "proposed"
     assert 'id="appointments-panel"' in body(response)
+
+
+def test_the_supervisor_acts_from_the_team_view(monday, world, make_customer, supervisor_client):
+    colleague_customer = make_customer(world.colleague, name="李四")
+    proposed = _book(world.colleague, colleague_customer, MONDAY_8AM + timedelta(hours=2), mode="propose")[0]
+    response = supervisor_client.hx("POST", f"/appointments/{proposed.id}/confirm", {
+        **_calendar_form(proposed.id, proposed.version), "staff": "team"})
+    assert response.status_code == 200 and "李四" in body(response)
+    assert tr("With %(name)s", name=world.colleague.display_name) in body(response)  # still the team view
+    assert appointments()[0].status == "confirmed"
