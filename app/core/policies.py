@@ -227,8 +227,10 @@ def can_view_team_calendar(user: User) -> bool:
 
 
 def can_view_staff_calendar(user: User, staff: User) -> bool:
-    """One staff member's calendar: their own, or any of the branch for its supervisor."""
+    """One staff member's calendar: their own, or any sales colleague's of the branch for its supervisor."""
     if not can_view_calendar(user) or not in_own_branch(user, staff.branch_id):
+        return False
+    if staff.role not in ("manager", "supervisor"):
         return False
     return staff.id == user.id or can_view_team_calendar(user)
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.appointments.booking import TAKEN, BookingRequest, book
 from app.appointments.calendar import calendar_rows
-from app.core import clock
+from app.core import clock, policies
 from app.core.extensions import db
 from app.models import Appointment
 from tests.appointments.conftest import MONDAY_8AM
@@ -139,7 +139,21 @@ def test_team_view_for_the_supervisor_own_branch_only(monday, world, customer, m
     assert supervisor.get(f"/appointments/?staff={world.other_manager.id}", headers=HX).status_code == 404
     assert supervisor.get("/appointments/?staff=999999").status_code == 404
     assert supervisor.get("/appointments/?staff=abc").status_code == 404
+    assert supervisor.get(f"/appointments/?staff={world.lobby.id}").status_code == 403  # no calendar of theirs
     assert client_for(world.other_supervisor).get(f"/appointments/?staff={world.manager.id}").status_code == 404
+
+
+def test_the_calendar_policies_without_http(world):
+    assert policies.can_view_calendar(world.manager) and policies.can_view_calendar(world.supervisor)
+    assert not policies.can_view_calendar(world.lobby) and not policies.can_view_calendar(world.admin)
+    assert policies.can_view_team_calendar(world.supervisor) and not policies.can_view_team_calendar(world.manager)
+    assert policies.can_view_staff_calendar(world.manager, world.manager)
+    assert not policies.can_view_staff_calendar(world.manager, world.colleague)
+    assert policies.can_view_staff_calendar(world.supervisor, world.colleague)
+    assert not policies.can_view_staff_calendar(world.supervisor, world.lobby)
+    assert not policies.can_view_staff_calendar(world.supervisor, world.other_manager)
+    assert not policies.can_view_staff_calendar(world.other_supervisor, world.manager)
+    assert policies.can_subscribe_calendar(world.manager) and not policies.can_subscribe_calendar(world.admin)
 
 
 def test_managers_see_only_their_own_calendar(monday, world, customer, client_for):

@@ -4,6 +4,7 @@ swaps the calendar in place (URL pushed, back works); on a desktop and a 375 px 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -83,3 +84,18 @@ def test_offer_choose_see_in_the_week_and_mark_done_from_the_calendar(new_page, 
     expect(page.locator("#flash")).to_contain_text("已保存")
     _no_horizontal_scroll(page)
     axe(page, "calendar after done")
+
+
+def test_the_supervisor_picks_a_colleague_and_the_url_follows(new_page, session_of, axe):
+    page = open_as(new_page, session_of, "supervisor", **SIZES["desktop"])
+    page.goto("/appointments/")
+    team_count = page.locator("[data-testid=calendar-event]").count()
+    picker = page.locator("#calendar-staff")
+    picker.select_option(index=1)
+    colleague = picker.locator("option").nth(1).get_attribute("value")
+    expect(page).to_have_url(re.compile(rf"staff={colleague}"))
+    expect(page.locator("[data-testid=calendar-title]")).not_to_contain_text("整个团队")
+    assert page.locator("[data-testid=calendar-event]").count() <= team_count
+    axe(page, "a colleague's calendar")
+    page.reload()
+    expect(page.locator("#calendar-staff")).to_have_value(colleague)
