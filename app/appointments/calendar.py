@@ -26,7 +26,7 @@ VIEWS = ("week", "day")
 TEAM = "team"
 # Superseded rows: the calendar shows where the meeting is now, not the time it left or the offer not taken.
 HIDDEN_STATUSES = (AppointmentStatus.RESCHEDULED.value, AppointmentStatus.RELEASED.value)
-DAY_START, DAY_END = time(0, 0), time(23, 59, 59)
+DAY_START = time(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ def _appointments(viewer: User, staff: User | None, first: date, last: date) -> 
     return list(db.session.scalars(stmt))
 
 
-def _event(viewer: User, appointment: Appointment, rows: list[Row], sees_full, day_index: dict[date, int]) -> Event:
+def _event(viewer: User, appointment: Appointment, rows: list[Row], sees_full) -> Event:
     local_start, local_end = slot_rules.to_local(appointment.start_at), slot_rules.to_local(appointment.end_at)
     customer = appointment.customer
     full = sees_full(customer.owner_id, customer.branch_id, customer.id)
@@ -201,7 +201,6 @@ def build_calendar(viewer: User, *, view: str | None, day: str | None, staff: st
     staff_param, staff_user = whose(viewer, staff)
     first = monday_of(anchor) if view == "week" else anchor
     length = 7 if view == "week" else 1
-    anchor = first if view == "week" else anchor
     dates = [first + timedelta(days=i) for i in range(length)]
     rows = calendar_rows()
     appointments = _appointments(viewer, staff_user, dates[0], dates[-1])
@@ -209,7 +208,7 @@ def build_calendar(viewer: User, *, view: str | None, day: str | None, staff: st
     day_index = {d: i for i, d in enumerate(dates)}
     days = [Day(d, str(WEEKDAYS[d.weekday()]), d == today, i, [[] for _row in rows]) for i, d in enumerate(dates)]
     for appointment in appointments:
-        event = _event(viewer, appointment, rows, sees_full, day_index)
+        event = _event(viewer, appointment, rows, sees_full)
         position = day_index.get(date.fromisoformat(event.day))
         if position is not None:
             days[position].cells[event.row].append(event)
@@ -220,6 +219,6 @@ def build_calendar(viewer: User, *, view: str | None, day: str | None, staff: st
     else:
         title = f"{dates[0].strftime('%Y-%m-%d')} ({WEEKDAYS[dates[0].weekday()]})"
     label = _("The whole team") if staff_user is None else staff_user.display_name
-    return Calendar(view=view, anchor=anchor, staff_param=staff_param, staff_label=label, rows=rows, days=days,
+    return Calendar(view=view, anchor=first, staff_param=staff_param, staff_label=label, rows=rows, days=days,
                     previous=first - step, following=first + step, today=today, title=title,
                     team=staff_user is None, colleagues=_colleagues(viewer))
