@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("appointments", __name__)
 
-from app.appointments import routes  # noqa: E402,F401
+from app.appointments import calendar_routes, routes  # noqa: E402,F401

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.appointments import slots as slot_rules
@@ -30,6 +31,17 @@ def _move(actor: User, appointment: Appointment, action: str, **details) -> None
     transitions.apply(appointment, action)
     appointment.updated_at = clock.now()
     _audit(actor, action, appointment, **details)
+
+
+CHANGED_MEANWHILE = _l("This appointment was changed meanwhile (in another tab or by a colleague); it now shows "
+                       "how it stands. Please check and try again.")
+
+
+def expect_version(appointment: Appointment, posted: str | None) -> None:
+    """Refuse an action taken on an older copy of the appointment than the one stored (optimistic check);
+    a form without a version (an older page) is judged by the status table alone."""
+    if posted and posted.strip() != str(appointment.version):
+        raise InvalidInput({"version": CHANGED_MEANWHILE})
 
 
 def offer_siblings(appointment: Appointment) -> list[Appointment]:

@@ -20,12 +20,17 @@ def uid_for(appointment: Appointment) -> str:
     return f"appointment-{appointment.id}@yinjian"
 
 
-def calendar_for(appointment: Appointment) -> bytes:
-    customer = appointment.customer
-    who = addressed_as(customer) or _("%(surname)s (customer)", surname=surname(customer.name))
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Yinjian//Appointments//ZH")
     calendar.add("version", "2.0")
+    return calendar
+
+
+def event_for(appointment: Appointment) -> Event:
+    """The appointment as a VEVENT: the customer as surname and title and the masked mobile, never more."""
+    customer = appointment.customer
+    who = addressed_as(customer) or _("%(surname)s (customer)", surname=surname(customer.name))
     event = Event()
     event.add("uid", uid_for(appointment))
     event.add("dtstamp", appointment.updated_at)
@@ -42,5 +47,19 @@ def calendar_for(appointment: Appointment) -> bytes:
     event.add("description", "\n".join(description))
     event.add("status", ICS_STATUS.get(appointment.status, "TENTATIVE"))
     event.add("sequence", appointment.version)
-    calendar.add_component(event)
+    return event
+
+
+def calendar_for(appointment: Appointment) -> bytes:
+    calendar = _calendar()
+    calendar.add_component(event_for(appointment))
+    return calendar.to_ical()
+
+
+def feed_calendar(owner_name: str, appointments: list[Appointment]) -> bytes:
+    """A subscription feed: one calendar holding each appointment's event."""
+    calendar = _calendar()
+    calendar.add("x-wr-calname", _("Yinjian appointments of %(name)s", name=owner_name))
+    for appointment in appointments:
+        calendar.add_component(event_for(appointment))
     return calendar.to_ical()

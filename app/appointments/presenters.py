@@ -97,6 +97,7 @@ class AppointmentRow:
     offer_id: str | None
     actions: list[str] = field(default_factory=list)
     successor_id: int | None = None
+    version: int = 0  # the optimistic check: an action posts the version it was shown
 
 
 def row_for(viewer: User, appointment: Appointment) -> AppointmentRow:
@@ -112,7 +113,8 @@ def row_for(viewer: User, appointment: Appointment) -> AppointmentRow:
         staff_no=appointment.staff.employee_no, booked_by=appointment.booked_by.display_name,
         booked_at=appointment.booked_at, cancel_reason=masked(appointment.cancel_reason),
         outcome=masked(appointment.outcome), next_step=masked(appointment.next_step), offer_id=appointment.offer_id,
-        actions=transitions.actions_for(appointment) if can_act else [], successor_id=appointment.successor_id)
+        actions=transitions.actions_for(appointment) if can_act else [], successor_id=appointment.successor_id,
+        version=appointment.version)
 
 
 def customer_appointments(customer: Customer, limit: int = 30) -> list[Appointment]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.appointments import actions, bp, ics, presenters
 from app.appointments import slots as slot_rules
 from app.appointments.booking import SlotTaken, book, staff_for
+from app.appointments.calendar_routes import calendar_page
 from app.appointments.forms import ActionForm, BookingForm, CancelForm, DoneForm, RescheduleForm
 from app.appointments.loaders import load_appointment
 from app.auth.decorators import roles_required
@@ -81,8 +83,21 @@ def book_for(customer_id: int):
                   **_panel_context(user, customer, form, refused=refused))
 
 
+def _calendar_state() -> dict | None:
+    """The calendar an action was sent from (view, day, whose), or None when it came from the customer page."""
+    if request.form.get("from") != "calendar":
+        return None
+    return {key: request.form.get(key) or None for key in ("view", "day", "staff")}
+
+
 def _after_action(user: User, appointment, *, whole_panel: bool = False, status: int = 200) -> Response:
-    """htmx: the row (or the panel, when other rows changed too); no JavaScript: back to the panel page."""
+    """htmx: the row (or the panel, when other rows changed too), or the calendar's body when the action came
+    from the calendar; no JavaScript: back to the panel or the calendar page."""
+    state = _calendar_state()
+    if state is not None:
+        if not is_htmx_request():
+            return redirect_or_hx(url_for("appointments.calendar", **{k: v for k, v in state.items() if v}))
+        return calendar_page(user, state, status=status)
     if not is_htmx_request():
         return redirect_or_hx(url_for("appointments.panel", customer_id=appointment.customer_id))
     if whole_panel:
@@ -94,7 +109,7 @@ def _after_action(user: User, appointment, *, whole_panel: bool = False, status:
 
 
 def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False) -> Response:
-    """One action: load for acting, validate the form, call the service, commit once, answer."""
+    """One action: load for acting, validate the form, check the version, call the service, commit once."""
     user = _current()
     appointment = load_appointment(user, appointment_id, "act")
     form = form_class()
@@ -102,7 +117,12 @@ def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False)
         flash(next(iter(form.errors.values()))[0] if form.errors else _("Please try again."), "warning")
         return _after_action(user, appointment, whole_panel=whole_panel)
     try:
+        actions.expect_version(appointment, request.form.get("version"))
         service(user, appointment, form)
+        db.session.flush()
+    except StaleDataError:  # another request changed the row between our read and our write
+        put_on_form(InvalidInput({"version": actions.CHANGED_MEANWHILE}))
+        return _after_action(user, appointment, whole_panel=True)
     except InvalidInput as exc:
         put_on_form(exc)
         db.session.refresh(appointment)

@@ -11,7 +11,7 @@ PUBLIC = "public"
 
 
 def public(view: F) -> F:
-    """Allow anonymous access (only login, health and static may use this)."""
+    """Allow anonymous access (only login, health, static and the token-keyed calendar feed may use this)."""
     view._access = PUBLIC  # type: ignore[attr-defined]
     return view
 

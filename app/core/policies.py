@@ -214,6 +214,30 @@ def can_act_on_appointment(user: User, appointment: Appointment) -> bool:
 def can_view_appointment(user: User, appointment: Appointment) -> bool:
     """One appointment (its .ics): whoever may see the customer's appointments."""
     return can_view_appointments(user, appointment.customer)
+
+
+def can_view_calendar(user: User) -> bool:
+    """The appointments calendar: the sales staff of a branch (lobby and admin hold no appointments)."""
+    return user.role in ("manager", "supervisor") and user.branch_id is not None
+
+
+def can_view_team_calendar(user: User) -> bool:
+    """The whole branch's calendar, or a colleague's: supervisors and branch heads, of their own branch."""
+    return user.role == "supervisor" and user.branch_id is not None
+
+
+def can_view_staff_calendar(user: User, staff: User) -> bool:
+    """One staff member's calendar: their own, or any sales colleague's of the branch for its supervisor."""
+    if not can_view_calendar(user) or not in_own_branch(user, staff.branch_id):
+        return False
+    if staff.role not in ("manager", "supervisor"):
+        return False
+    return staff.id == user.id or can_view_team_calendar(user)
+
+
+def can_subscribe_calendar(user: User) -> bool:
+    """A private subscription URL to one's own appointments (phone calendar apps)."""
+    return can_view_calendar(user)
 # ---------------------------------------------------------------- referrals (内部引见)
 
 

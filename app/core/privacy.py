@@ -519,6 +519,10 @@ def mask_details(value: Any) -> Any:
     return value
 
 
+# A calendar subscription URL is a credential (appointments.feed): its token never reaches a log line.
+_FEED_TOKEN = re.compile(r"(/appointments/feed/)[A-Za-z0-9_-]{8,}(\.ics)")
+
+
 def redact_text(text: str) -> str:
     """Replace personal numbers with [redacted] and escape CR/LF and other controls (one log line)."""
     text = unicodedata.normalize("NFKC", text)
@@ -528,6 +532,7 @@ def redact_text(text: str) -> str:
         if len(find_personal_numbers(decoded)) > len(find_personal_numbers(text)):
             text = decoded
     text = _replace_numbers(text, lambda n: _REDACTED)
+    text = _FEED_TOKEN.sub(rf"\1{_REDACTED}\2", text)
     return _CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 

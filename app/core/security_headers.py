@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
         # Any dynamic answer may hold customer data: never let a browser or proxy keep it. (Deciding by
         # "signed in?" here would load the session for every static file and health check.)
         if request.endpoint != "static":
-            headers["Cache-Control"] = "no-store"
+            # A route may say more (the calendar feed: "private, no-store"), never less.
+            if "no-store" not in headers.get("Cache-Control", ""):
+                headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response

@@ -27,6 +27,7 @@ NAVIGATION = [
     (("manager",), "home.manager", _l("My day")),
     (("supervisor",), "home.supervisor", _l("Team")),
     (("manager", "supervisor", "admin"), "customers.index", _l("Customers")),
+    (("manager", "supervisor"), "appointments.calendar", _l("Calendar")),
     (("lobby", "manager", "supervisor", "admin"), "referrals.index", _l("Referrals")),
     (("supervisor", "admin"), "auditlog.index", _l("Audit log")),
     (("admin",), "admin.index", _l("Administration")),

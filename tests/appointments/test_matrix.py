@@ -9,6 +9,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from app.appointments import feed as feeds
 from app.appointments.booking import BookingRequest, book
 from app.core import clock
 from app.core.extensions import db
@@ -27,6 +28,18 @@ def _cid(ctx) -> dict:
     return {"customer_id": ctx["customer"].id}
 
 
+def _staff(ctx) -> dict:
+    return {"staff": ctx["world"].manager.id, "day": "2026-12-07"}
+
+
+def _none(ctx) -> dict:
+    return {}
+
+
+def _token(ctx) -> dict:
+    return {"token": ctx["token"]}
+
+
 EXPECTED = {
     #                                              lobby mgr coll sup admin other
     ("appointments.panel", "GET"):               ((403, 200, 200, 200, 200, 404), _cid, None),
@@ -43,6 +56,13 @@ EXPECTED = {
     ("appointments.reschedule", "POST"):         ((403, 303, 403, 303, 403, 404), _aid("confirmed"),
                                                   lambda: {"new_date": "2026-12-09", "new_time": "11:00"}),
     ("appointments.download_ics", "GET"):        ((403, 200, 200, 200, 200, 404), _aid("confirmed"), None),
+    # The manager's week: their own, their supervisor's pick; a colleague may not, another branch never sees it.
+    ("appointments.calendar", "GET"):            ((403, 200, 403, 200, 403, 404), _staff, None),
+    # Each caller's own subscription (lobby and admin hold no appointments).
+    ("appointments.create_feed", "POST"):        ((403, 200, 200, 200, 403, 200), _none, None),
+    ("appointments.revoke_feed", "POST"):        ((403, 200, 200, 200, 403, 200), _none, None),
+    # The token is the credential: whoever holds it reads the manager's feed, signed in or not.
+    ("appointments.feed", "GET"):                ((200, 200, 200, 200, 200, 200), _token, None),
 }
 CASES = [(endpoint, method, caller) for (endpoint, method) in EXPECTED for caller in CALLERS]
 
@@ -67,10 +87,11 @@ def ctx(world, customer):
     held = book(world.manager, customer, BookingRequest(mode="offer", starts=(
         MONDAY_8AM + timedelta(hours=30), MONDAY_8AM + timedelta(hours=31)), minutes=30, place="phone",
         location=None, purpose="电话沟通"))[0]
+    token = feeds.create_feed(world.manager)
     db.session.commit()
     clock.freeze(MONDAY_8AM + timedelta(hours=2))  # `past` has started
     return {"world": world, "customer": customer, "past": past, "confirmed": confirmed, "proposed": proposed,
-            "held": held}
+            "held": held, "token": token}
 
 
 def _snapshot():

@@ -18,7 +18,8 @@ from tests.foundation.helpers import (
 )
 
 # The only endpoints anyone may reach without signing in.
-PUBLIC_ALLOWLIST = {"auth.login", "auth.choose_language", "home.healthz", "static"}
+# The calendar feed is keyed by its private token instead of a session (tests/appointments/test_feed.py).
+PUBLIC_ALLOWLIST = {"auth.login", "auth.choose_language", "home.healthz", "static", "appointments.feed"}
 # Endpoint names that change state; they must never answer GET.
 MUTATING_PREFIXES = ("create", "update", "delete")
 KNOWN_ROLES = frozenset(role.value for role in Role)
