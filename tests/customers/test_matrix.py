@@ -8,10 +8,8 @@ it gets a row here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import NamedTuple
 
 import pytest
 from flask import url_for
@@ -23,8 +21,16 @@ from app.core.extensions import db
 from app.customers import records
 from app.models import Activity, AuditEvent, Customer, TierChange, TierRule
 from tests.customers.helpers import FORM, ID_L2, MOBILE_MASKED, body
-
-CALLERS = ("lobby", "manager", "colleague", "supervisor", "admin", "other")
+from tests.matrix import (
+    Row,
+    assert_every_route_has_a_row,
+    call,
+    case_ids,
+    cases,
+    check_cell,
+    routes_of,
+    user_of,
+)
 
 
 @dataclass
@@ -36,16 +42,6 @@ class Ctx:
     archived: Customer  # another of the manager's customers, archived
     rule: TierRule
 
-
-class Row(NamedTuple):
-    lobby: int
-    manager: int
-    colleague: int
-    supervisor: int
-    admin: int
-    other: int
-    url: Callable[[Ctx], dict] | None = None  # url_for arguments
-    data: Callable[[Ctx], dict] | None = None  # form body (CSRF token added)
 
 
 def _cid(c: Ctx) -> dict:
@@ -93,20 +89,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                url=lambda c: {"customer_id": c.archived.id}),
 }
 
-CASES = [(endpoint, method, caller) for (endpoint, method) in EXPECTED for caller in CALLERS]
 
 
-def customer_routes(app) -> list[tuple[str, str]]:
-    """(endpoint, method) of every customers.* rule in the URL map."""
-    found = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("customers."):
-            found += [(rule.endpoint, m) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    return found
-
-
-def user_of(world, caller: str):
-    return world.other_manager if caller == "other" else getattr(world, caller)
 
 
 @pytest.fixture
@@ -130,48 +114,23 @@ def snapshot() -> tuple:
             db.session.scalars(select(TierChange.id)).all(), db.session.scalars(select(AuditEvent.id)).all())
 
 
-def call(client, method: str, url: str, data: dict | None, *, htmx: bool = False):
-    if method == "GET":
-        return client.get(url, headers={"HX-Request": "true"} if htmx else None)
-    if htmx:
-        return client.hx("POST", url, data)
-    return client.form(url, data)
-
 
 def test_every_route_has_a_row(app):
-    missing = [key for key in customer_routes(app) if key not in EXPECTED]
-    assert not missing, f"customers routes without a row in EXPECTED: {missing}"
-    stale = [key for key in EXPECTED if key not in customer_routes(app)]
-    assert not stale, f"rows for routes that no longer exist: {stale}"
+    assert_every_route_has_a_row(app, "customers", EXPECTED)
 
 
-@pytest.mark.parametrize(("endpoint", "method", "caller"), CASES, ids=[f"{e}-{m}-{c}" for e, m, c in CASES])
+@pytest.mark.parametrize(("endpoint", "method", "caller"), cases(EXPECTED), ids=case_ids(EXPECTED))
 def test_role_route_matrix(app, world, ctx, client_for, endpoint, method, caller):
     row = EXPECTED[(endpoint, method)]
-    wanted = getattr(row, caller)
-    client = client_for(user_of(world, caller))
-    with app.test_request_context():
-        url = url_for(endpoint, **(row.url(ctx) if row.url else {}))
-    data = row.data(ctx) if row.data else {}
-    before = snapshot()
-
-    response = call(client, method, url, data)
-
-    assert response.status_code == wanted, body(response)[-1500:]
-    if wanted in (403, 404):
-        assert snapshot() == before, "a refused request changed the database"
-        # htmx cannot get past a check that a plain request does not (A7).
-        assert call(client, method, url, data, htmx=True).status_code == wanted
-        assert snapshot() == before
-    if wanted == 303:
-        assert response.headers["Location"]
+    check_cell(app, client_for(user_of(world, caller)), endpoint, method, getattr(row, caller),
+               row.url(ctx) if row.url else {}, row.data(ctx) if row.data else {}, snapshot)
 
 
 # ---------------------------------------------------------------- the other branch: always 404
 
 
 def customer_id_routes(app) -> list[tuple[str, str]]:
-    return [(e, m) for e, m in customer_routes(app)
+    return [(e, m) for e, m in routes_of(app, "customers")
             if any("customer_id" in r.arguments for r in app.url_map.iter_rules(e))]
 
 

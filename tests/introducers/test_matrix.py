@@ -5,9 +5,7 @@ branch), page and htmx alike, and a refused request changes nothing. A new route
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import pytest
 from flask import url_for
@@ -15,8 +13,7 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.models import AuditEvent, Customer, Introduction, IntroductionChange, Partner
-from tests.customers.helpers import body
-from tests.customers.test_matrix import CALLERS, call, user_of
+from tests.matrix import Row, assert_every_route_has_a_row, case_ids, cases, check_cell, routes_of, user_of
 
 PARTNER_FORM = {"kind": "person", "category": "coi", "name": "社区王主任", "mobile": ""}
 
@@ -28,16 +25,6 @@ class Ctx:
     friend: Customer
     partner: Partner
 
-
-class Row(NamedTuple):
-    lobby: int
-    manager: int
-    colleague: int
-    supervisor: int
-    admin: int
-    other: int
-    url: Callable[[Ctx], dict] | None = None
-    data: Callable[[Ctx], dict] | None = None
 
 
 def _pid(c: Ctx) -> dict:
@@ -70,15 +57,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("introducers.leaderboard_page", "GET"):       Row(403, 200, 200, 200, 200, 200),
 }
 
-CASES = [(endpoint, method, caller) for (endpoint, method) in EXPECTED for caller in CALLERS]
 
-
-def introducer_routes(app) -> list[tuple[str, str]]:
-    found = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("introducers."):
-            found += [(rule.endpoint, m) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    return found
 
 
 @pytest.fixture
@@ -97,30 +76,14 @@ def snapshot() -> tuple:
 
 
 def test_every_route_has_a_row(app):
-    routes = introducer_routes(app)
-    assert not [key for key in routes if key not in EXPECTED]
-    assert not [key for key in EXPECTED if key not in routes]
+    assert_every_route_has_a_row(app, "introducers", EXPECTED)
 
 
-@pytest.mark.parametrize(("endpoint", "method", "caller"), CASES, ids=[f"{e}-{m}-{c}" for e, m, c in CASES])
+@pytest.mark.parametrize(("endpoint", "method", "caller"), cases(EXPECTED), ids=case_ids(EXPECTED))
 def test_role_route_matrix(app, world, ctx, client_for, endpoint, method, caller):
     row = EXPECTED[(endpoint, method)]
-    wanted = getattr(row, caller)
-    client = client_for(user_of(world, caller))
-    with app.test_request_context():
-        url = url_for(endpoint, **(row.url(ctx) if row.url else {}))
-    data = row.data(ctx) if row.data else {}
-    before = snapshot()
-
-    response = call(client, method, url, data)
-
-    assert response.status_code == wanted, body(response)[-1500:]
-    if wanted in (403, 404):
-        assert snapshot() == before, "a refused request changed the database"
-        assert call(client, method, url, data, htmx=True).status_code == wanted
-        assert snapshot() == before
-    if wanted == 303:
-        assert response.headers["Location"]
+    check_cell(app, client_for(user_of(world, caller)), endpoint, method, getattr(row, caller),
+               row.url(ctx) if row.url else {}, row.data(ctx) if row.data else {}, snapshot)
 
 
 @pytest.mark.parametrize("path", ["/partners/999999", "/partners/999999/tree", "/customers/999999/tree"])
@@ -129,7 +92,7 @@ def test_missing_ids_are_404(manager_client, path):
 
 
 def test_anonymous_is_sent_to_sign_in_everywhere(app, world, ctx, anon):
-    for endpoint, method in introducer_routes(app):
+    for endpoint, method in routes_of(app, "introducers"):
         row = EXPECTED[(endpoint, method)]
         with app.test_request_context():
             url = url_for(endpoint, **(row.url(ctx) if row.url else {}))

@@ -5,19 +5,14 @@ route fails `test_every_route_has_a_row` until it gets a row here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import pytest
-from flask import url_for
 from sqlalchemy import select
 
 from app.core.extensions import db
 from app.models import AuditEvent, Customer, CustomerShare, Referral
-from tests.customers.helpers import body
-
-CALLERS = ("lobby", "manager", "colleague", "supervisor", "admin", "other")
+from tests.matrix import Row, assert_every_route_has_a_row, case_ids, cases, check_cell, user_of
 
 
 @dataclass
@@ -25,17 +20,6 @@ class Ctx:
     world: object
     customer: Customer
     referral: Referral
-
-
-class Row(NamedTuple):
-    lobby: int
-    manager: int
-    colleague: int
-    supervisor: int
-    admin: int
-    other: int
-    url: Callable[[Ctx], dict] | None = None
-    data: Callable[[Ctx], dict] | None = None
 
 
 def _rid(action: str | None = None):
@@ -63,19 +47,6 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("referrals.send", "POST"):            Row(303, 303, 422, 303, 403, 404, url=_cid, data=lambda c: {
         "need": "loan", "recipient_id": str(c.world.colleague.id)}),
 }
-CASES = [(endpoint, method, caller) for (endpoint, method) in EXPECTED for caller in CALLERS]
-
-
-def referral_routes(app) -> list[tuple[str, str]]:
-    found = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("referrals."):
-            found += [(rule.endpoint, m) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    return found
-
-
-def user_of(world, caller: str):
-    return world.other_manager if caller == "other" else getattr(world, caller)
 
 
 @pytest.fixture
@@ -92,37 +63,13 @@ def snapshot() -> tuple:
             db.session.scalars(select(AuditEvent.id)).all())
 
 
-def call(client, method: str, url: str, data: dict | None, *, htmx: bool = False):
-    if method == "GET":
-        return client.get(url, headers={"HX-Request": "true"} if htmx else None)
-    return client.hx("POST", url, data) if htmx else client.form(url, data)
-
-
 def test_every_route_has_a_row(app):
-    missing = [key for key in referral_routes(app) if key not in EXPECTED]
-    assert not missing, f"referrals routes without a row in EXPECTED: {missing}"
-    stale = [key for key in EXPECTED if key not in referral_routes(app)]
-    assert not stale, f"rows for routes that no longer exist: {stale}"
+    assert_every_route_has_a_row(app, "referrals", EXPECTED)
 
 
-@pytest.mark.parametrize(("endpoint", "method", "caller"), CASES, ids=[f"{e}-{m}-{c}" for e, m, c in CASES])
+@pytest.mark.parametrize(("endpoint", "method", "caller"), cases(EXPECTED), ids=case_ids(EXPECTED))
 def test_role_route_matrix(app, world, ctx, client_for, endpoint, method, caller):
     row = EXPECTED[(endpoint, method)]
-    wanted = getattr(row, caller)
-    client = client_for(user_of(world, caller))
-    with app.test_request_context():
-        url = url_for(endpoint, **(row.url(ctx) if row.url else {}))
-    data = row.data(ctx) if row.data else {}
-    before = snapshot()
-
-    response = call(client, method, url, data)
-
-    assert response.status_code == wanted, body(response)[-1500:]
-    if wanted in (403, 404, 422):
-        assert snapshot() == before, "a refused request changed the database"
-        assert call(client, method, url, data, htmx=True).status_code == wanted  # A7
-        assert snapshot() == before
-    if wanted in (403, 404):
-        assert "张三" not in body(response) and "138" not in body(response)
-    if wanted == 303:
-        assert response.headers["Location"]
+    check_cell(app, client_for(user_of(world, caller)), endpoint, method, getattr(row, caller),
+               row.url(ctx) if row.url else {}, row.data(ctx) if row.data else {}, snapshot,
+               refused=(403, 404, 422), never_shown=("张三", "138"))
