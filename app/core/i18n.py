@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from app.core import worker_copies
@@ -45,3 +45,14 @@ def current_language() -> str:
     if language is None:
         language = g._language = str(get_locale())
     return language
+
+
+def request_translations():
+    """The request's catalogue, found once per request: Flask-Babel looks it up again for every string, and a
+    page's templates translate a hundred."""
+    if not has_request_context():
+        return get_translations()
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found

@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 
 from app.core import clock, policies
+from app.core.i18n import request_translations
 from app.core.labels import LABELS
 
 # Numeric date formats read the same in every language, so plain strftime (much cheaper than Babel) serves.
@@ -84,6 +85,14 @@ def init_app(app: Flask) -> None:
 
         return mask_numbers_in_text(value if value is None else str(value), level)
 
+    # Jinja's own gettext wiring, as Flask-Babel installs it, with the catalogue found once per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     # What never changes per request is a global, not a context processor's output (built per render).
     app.jinja_env.globals.update(
         languages=app.config["LANGUAGES"],
