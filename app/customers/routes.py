@@ -25,7 +25,7 @@ from app.customers.forms import (
 )
 from app.customers.loaders import load_customer
 from app.customers.presenters import list_rows
-from app.introducers import asking, panel
+from app.introducers import asking
 from app.introducers import links as introducer_links
 from app.models import User
 
@@ -215,7 +215,6 @@ def _page_context(user: User, customer, **forms) -> dict:
         "reveal_form": RevealForm(formdata=None) if policies.can_reveal(user, customer) else None,
         "archive_form": ArchiveForm(formdata=None) if policies.can_archive(user, customer) else None,
         "can": policies,
-        "introductions": lambda: panel.customer_panel(user, customer),  # read only where the page includes it
         "ask_form": asking.offer_form(user, customer, request.args.get("ask") == "1"),
     }
     context.update(forms)

@@ -135,6 +135,17 @@ def picker_results():
                   typed=bool(normalise_term(request.form.get("introducer_q"))))
 
 
+@bp.route("/customers/<int:customer_id>/introductions")
+@roles_required(*READERS)
+def customer_panel(customer_id: int):
+    """The customer page's introductions panel (loaded after the page): chain, introducer form, history, yield
+    and the first tree level."""
+    user = _current()
+    customer = load_customer(user, customer_id, "view")
+    return render("introducers/introducer.html", "introducers/_customer_panel.html", customer=customer,
+                  intro=panel.customer_panel(user, customer))
+
+
 @bp.route("/customers/<int:customer_id>/introducer", methods=["POST"])
 @roles_required(*SALES)
 def set_introducer(customer_id: int):

@@ -78,7 +78,8 @@ ROW_COLUMNS = (Customer.name.label("customer_name"), Customer.owner_id.label("cu
 
 def _base(now: datetime) -> Select:
     overdue = case((overdue_condition(now), 1), else_=0).label("overdue")
-    return (select(Referral, *ROW_COLUMNS, overdue)
+    # Plain rows, not ORM objects: the inbox only shows them (an action loads its referral again).
+    return (select(*Referral.__table__.c, *ROW_COLUMNS, overdue)
             .join(Customer, Customer.id == Referral.customer_id)
             .join(SENDER, SENDER.id == Referral.sender_id)
             .join(RECIPIENT, RECIPIENT.id == Referral.recipient_id))
@@ -124,7 +125,7 @@ def _inbox_order(now: datetime) -> tuple:
 
 @dataclass
 class InboxPage:
-    rows: list  # result rows: (Referral, customer_name, ..., overdue)
+    rows: list  # result rows: the referral's columns, customer_name, ..., overdue
     page: int
     has_next: bool
 

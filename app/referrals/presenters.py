@@ -55,33 +55,32 @@ class _CustomerView:
 def present(viewer: User, rows) -> list[ReferralRow]:
     """Display rows for inbox result rows; the viewer's shares among the customers in one query."""
     rows = list(rows)
-    sees_full = policies.full_record_rule(viewer, [r.Referral.customer_id for r in rows
+    sees_full = policies.full_record_rule(viewer, [r.customer_id for r in rows
                                                    if r.customer_owner_id != viewer.id])
     statuses, needs, access = LABELS.referral_status, LABELS.referral_need, LABELS.referral_access
     url_prefix = url_for("customers.show", customer_id=0)[:-1]
     out = []
     for r in rows:
-        ref = r.Referral
         visible = policies.sees_referral_customer(viewer, _CustomerView(r.customer_branch_id, r.customer_owner_id))
         lobby_view = viewer.role == "lobby" and policies.in_own_branch(viewer, r.customer_branch_id)
         if visible:
-            full = sees_full(r.customer_owner_id, r.customer_branch_id, ref.customer_id)
+            full = sees_full(r.customer_owner_id, r.customer_branch_id, r.customer_id)
             label = r.customer_name if full else mask("name", r.customer_name)
         elif lobby_view:
             label = mask("name", r.customer_name)
         else:
             label = ""
         out.append(ReferralRow(
-            id=ref.id, version=ref.version, status=ref.status, status_label=statuses.get(ref.status, ""),
-            need=ref.need, need_label=needs.get(ref.need, ""), customer_label=label,
-            customer_url=url_prefix + str(ref.customer_id) if visible else None,
+            id=r.id, version=r.version, status=r.status, status_label=statuses.get(r.status, ""),
+            need=r.need, need_label=needs.get(r.need, ""), customer_label=label,
+            customer_url=url_prefix + str(r.customer_id) if visible else None,
             customer_mobile=r.customer_mobile if lobby_view else None,
             other_branch=not (visible or lobby_view),
-            sender_name=r.sender_name, recipient_id=ref.recipient_id, recipient_name=r.recipient_name, sent_at=ref.sent_at,
-            accept_due_at=ref.accept_due_at, overdue=bool(r.overdue),
-            note=mask_numbers_in_text(ref.note) or None, product=mask_numbers_in_text(ref.product) or None,
-            amount=ref.amount, reason=mask_numbers_in_text(ref.decline_reason or ref.close_reason) or None,
-            access_label=access.get(ref.access_given or "", ""),
-            actions=policies.referral_actions(viewer, ref),
+            sender_name=r.sender_name, recipient_id=r.recipient_id, recipient_name=r.recipient_name, sent_at=r.sent_at,
+            accept_due_at=r.accept_due_at, overdue=bool(r.overdue),
+            note=mask_numbers_in_text(r.note) or None, product=mask_numbers_in_text(r.product) or None,
+            amount=r.amount, reason=mask_numbers_in_text(r.decline_reason or r.close_reason) or None,
+            access_label=access.get(r.access_given or "", ""),
+            actions=policies.referral_actions(viewer, r),
         ))
     return out

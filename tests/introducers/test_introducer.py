@@ -30,7 +30,7 @@ def test_new_prospect_with_a_picked_customer_introducer(world, make_customer, ma
                                                                                            world.branch.id)
     change = db.session.scalar(select(IntroductionChange))
     assert (change.from_customer_id, change.to_customer_id, change.user_id) == (None, friend.id, world.manager.id)
-    assert "老客户" in _panel(manager_client.get(f"/customers/{new.id}"))
+    assert "老客户" in _panel(manager_client.get(f"/customers/{new.id}/introductions"))
 
 
 def test_new_prospect_introduced_by_a_partner(world, make_partner, manager_client):
@@ -88,7 +88,7 @@ def test_change_needs_a_reason_and_keeps_history(world, make_customer, manager_c
     history = db.session.execute(select(IntroductionChange.from_customer_id, IntroductionChange.to_customer_id,
                                         IntroductionChange.reason).order_by(IntroductionChange.id)).all()
     assert history == [(None, first.id, None), (first.id, second.id, "记错了"), (second.id, None, "客户说没人介绍")]
-    panel = _panel(manager_client.get(f"/customers/{me.id}"))
+    panel = _panel(manager_client.get(f"/customers/{me.id}/introductions"))
     assert panel.count('data-testid="history-entry"') == 3 and "记错了" in panel and tr("removed") in panel
 
 
@@ -112,7 +112,7 @@ def test_chain_and_tree_on_the_customer_page_hide_another_branch(world, make_cus
     bulk_links([(me.id, foreign_customer.id)], world.branch.id, world.manager)  # an edge from another branch
     introduce(kid, me)
     introduce(grandkid, kid)
-    panel = _panel(manager_client.get(f"/customers/{me.id}"))
+    panel = _panel(manager_client.get(f"/customers/{me.id}/introductions"))
     assert tr("another branch") in panel and "王五" not in panel and "8612345678"[-4:] not in panel
     assert "下线甲" in panel and "下线乙" not in panel  # the next level loads on demand
     level = manager_client.get(f"/customers/{kid.id}/tree", headers={"HX-Request": "true"})
@@ -123,7 +123,7 @@ def test_colleague_sees_masked_names_in_the_chain(world, make_customer, client_f
     root = make_customer(world.manager, name="张大山")
     me = make_customer(world.manager, name="李小河")
     introduce(me, root)
-    panel = _panel(client_for(world.colleague).get(f"/customers/{me.id}"))
+    panel = _panel(client_for(world.colleague).get(f"/customers/{me.id}/introductions"))
     assert "张*" in panel and "张大山" not in panel
 
 

@@ -48,6 +48,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("introducers.archive_partner", "POST"):       Row(403, 303, 403, 303, 403, 404, url=_pid),
     ("introducers.partner_tree", "GET"):           Row(403, 200, 200, 200, 200, 404, url=_pid),
     ("introducers.customer_tree", "GET"):          Row(403, 200, 200, 200, 200, 404, url=_cid),
+    ("introducers.customer_panel", "GET"):         Row(403, 200, 200, 200, 200, 404, url=_cid),
     ("introducers.picker_results", "POST"):        Row(403, 200, 200, 200, 403, 200,
                                                        data=lambda c: {"introducer_q": "王"}),
     ("introducers.set_introducer", "POST"):        Row(403, 303, 403, 303, 403, 404, url=_cid,
@@ -86,7 +87,8 @@ def test_role_route_matrix(app, world, ctx, client_for, endpoint, method, caller
                row.url(ctx) if row.url else {}, row.data(ctx) if row.data else {}, snapshot)
 
 
-@pytest.mark.parametrize("path", ["/partners/999999", "/partners/999999/tree", "/customers/999999/tree"])
+@pytest.mark.parametrize("path", ["/partners/999999", "/partners/999999/tree", "/customers/999999/tree",
+                                  "/customers/999999/introductions"])
 def test_missing_ids_are_404(manager_client, path):
     assert manager_client.get(path).status_code == 404
 

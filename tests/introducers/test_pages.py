@@ -30,10 +30,11 @@ def test_customer_page_statements_do_not_grow_with_chain_and_tree(world, make_cu
     _tree(world, small.id, 3, fan=2)
     _tree(world, big.id, 5000, fan=60)
 
-    few = statements_for(manager_client, f"/customers/{small.id}", queries)
-    many = statements_for(manager_client, f"/customers/{big.id}", queries)
-    assert len(many) == len(few), "\n".join(many)
-    page = body(manager_client.get(f"/customers/{big.id}"))
+    for path in ("", "/introductions"):  # the page, and its introductions panel loaded after it
+        few = statements_for(manager_client, f"/customers/{small.id}{path}", queries)
+        many = statements_for(manager_client, f"/customers/{big.id}{path}", queries)
+        assert len(many) == len(few), "\n".join(many)
+    page = body(manager_client.get(f"/customers/{big.id}/introductions", headers={"HX-Request": "true"}))
     assert page.count('data-testid="tree-node"') == 50 and 'data-testid="level-more"' in page
     assert page.count("<li") >= 200 + 50
     assert 'data-testid="yield-total">5000<' in page
