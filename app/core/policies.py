@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.core.scoping import in_branch_scope, in_own_branch
-from app.models import Appointment, Customer, Partner, Referral, User
+from app.models import Appointment, Customer, CustomerShare, Partner, Referral, User
 
 
 def _same_branch(user: User, customer: Customer) -> bool:
@@ -62,16 +63,26 @@ def full_record_rule(user: User, customer_ids: Iterable[int] = ()) -> Callable[.
         user, owner_id, branch_id, customer_id in shared)
 
 
+# shared_customer_ids' statement, built once per engine kind: PostgreSQL takes the page's ids as one array
+# (= ANY), which it plans once, where a list of 50 parameters cost it 0.5 ms more per page.
+_SHARES_AMONG = {
+    "postgresql": select(CustomerShare.customer_id).where(
+        CustomerShare.user_id == bindparam("user_id"),
+        CustomerShare.customer_id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+    "sqlite": select(CustomerShare.customer_id).where(
+        CustomerShare.user_id == bindparam("user_id"), CustomerShare.customer_id.in_(bindparam("ids", expanding=True))),
+}
+
+
 def shared_customer_ids(user: User, customer_ids: Iterable[int]) -> set[int]:
     """Which of `customer_ids` an accepted referral shares with `user` (one query; none for no ids)."""
     ids = list(customer_ids)
     if not ids:
         return set()
     from app.core.extensions import db
-    from app.models import CustomerShare
 
-    return set(db.session.scalars(select(CustomerShare.customer_id).where(
-        CustomerShare.user_id == user.id, CustomerShare.customer_id.in_(ids))))
+    statement = _SHARES_AMONG[db.session.get_bind().dialect.name]
+    return set(db.session.scalars(statement, {"user_id": user.id, "ids": ids}))
 
 
 def sees_full_record(user: User, customer: Customer) -> bool:
