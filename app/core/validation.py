@@ -15,9 +15,11 @@ from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric, uscc
 
 __all__ = [
+    "DayOutOfRange",
     "IdNumber",
     "ValidationError",
     "classify_search_term",
+    "day_param",
     "is_individual_business",
     "mobile_last4_query",
     "normalize_digits",
@@ -195,3 +197,26 @@ def classify_search_term(raw: str | None) -> tuple[str, str]:
 def _id_string(raw: str) -> str:
     """The normalised ID number string."""
     return parse_id_number(raw).number
+
+
+# --- Dates typed into query strings ----------------------------------------------------------
+
+# Days a filter may name: before 1900 nothing was recorded; after 9998 a period's end (+1 day, +32 days)
+# would leave the calendar. Either side cannot become a UTC instant on every engine.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+class DayOutOfRange(ValueError):
+    """A well-formed date outside EARLIEST_DAY..LATEST_DAY (the error pages answer it with a 400)."""
+
+
+def day_param(raw: str | None) -> date | None:
+    """A YYYY-MM-DD query value: None when absent or garbled (an odd filter is dropped), DayOutOfRange
+    when it is a real date no record can have."""
+    try:
+        day = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise DayOutOfRange(raw)
+    return day
