@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.privacy import contains_personal_number, find_personal_numbers, mask_numbers_in_text, redact_text
+from app.core.privacy import (
+    contains_personal_number,
+    find_personal_numbers,
+    mask_numbers_in_text,
+    redact_text,
+)
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"]
 DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212"]
