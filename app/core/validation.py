@@ -20,12 +20,14 @@ __all__ = [
     "ValidationError",
     "classify_search_term",
     "day_param",
+    "has_control_characters",
     "is_individual_business",
     "mobile_last4_query",
     "normalize_digits",
     "parse_id_number",
     "parse_mobile",
     "parse_uscc",
+    "without_control_characters",
 ]
 
 # China has no DST, so a fixed offset is exact and needs no tzdata.
@@ -220,3 +222,19 @@ def day_param(raw: str | None) -> date | None:
     if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
         raise DayOutOfRange(raw)
     return day
+
+
+# --- Control characters in free text ---------------------------------------------------------
+
+# C0/C1 controls but tab and line breaks, DEL, and the bidi overrides and isolates that reorder what is shown.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS_REFUSED = _l("Remove the control characters (invisible characters often copied along with "
+                                "pasted text).")
+
+
+def has_control_characters(text: str | None) -> bool:
+    return bool(text) and CONTROL_CHARACTERS.search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)

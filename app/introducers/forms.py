@@ -12,13 +12,13 @@ from app.core.forms import Form
 from app.core.scoping import owner_choices
 from app.core.validation import ValidationError as InputError
 from app.core.validation import parse_mobile
-from app.customers.forms import NoPersonalNumbers, options
+from app.customers.forms import NoControlCharacters, NoPersonalNumbers, options
 from app.introducers.partners import PartnerData
 from app.models import PARTNER_CATEGORY_LABELS, PARTNER_KIND_LABELS, Partner, User
 
 
 def _free_text(*validators) -> list:
-    return [*validators, NoPersonalNumbers()]
+    return [*validators, NoControlCharacters(), NoPersonalNumbers()]
 
 
 def _choices(labels: dict) -> list:

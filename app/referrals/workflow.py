@@ -12,6 +12,7 @@ from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
+from app.core.validation import CONTROL_CHARACTERS_REFUSED, has_control_characters
 from app.introducers import tally as introducer_tally
 from app.models import Branch, Customer, CustomerShare, Referral, ReferralAccess, User
 from app.referrals.hours import add_working_hours
@@ -60,6 +61,8 @@ def _text(value: str | None, field: str, *, missing, limit: int) -> str:
         raise InvalidInput({field: missing})
     if contains_personal_number(text):
         raise InvalidInput({field: NUMBER_REFUSED})
+    if has_control_characters(text):
+        raise InvalidInput({field: CONTROL_CHARACTERS_REFUSED})
     return text[:limit]
 
 
