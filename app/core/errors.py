@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, made_by_htmx
 from app.core.refusals import PolicyError
+from app.core.validation import DayOutOfRange
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered and try again.")),
@@ -96,6 +97,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     def number_out_of_range(error: OverflowError):
         return error_response(404)  # an id no record can have
+
+    @app.errorhandler(DayOutOfRange)
+    def day_out_of_range(_error: DayOutOfRange):
+        return error_response(400)  # a typed date no record can have (year 1, year 9999)
 
     @app.errorhandler(DataError)
     def bad_value(error: DataError):

@@ -432,7 +432,11 @@ class PersonalNumber:
 @lru_cache(maxsize=4096)
 def _shadow_char(char: str) -> str:
     """One character as the scanner sees it: an ASCII digit, upper-case letter, separator, or '#'."""
+    if unicodedata.category(char) == "Cf":
+        return " "  # zero-width and other invisible characters: on screen the digits still run on
     normal = unicodedata.normalize("NFKC", char)
+    if unicodedata.category(normal[:1]) == "Pd" or normal == "\u2212":
+        return "-"  # en/em dashes, non-breaking hyphens, minus: read as the hyphen they look like
     if len(normal) == 1 and normal.isascii():
         if normal.isdigit() or normal in _SHADOW_PUNCTUATION:
             return normal

@@ -15,15 +15,19 @@ from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric, uscc
 
 __all__ = [
+    "DayOutOfRange",
     "IdNumber",
     "ValidationError",
     "classify_search_term",
+    "day_param",
+    "has_control_characters",
     "is_individual_business",
     "mobile_last4_query",
     "normalize_digits",
     "parse_id_number",
     "parse_mobile",
     "parse_uscc",
+    "without_control_characters",
 ]
 
 # China has no DST, so a fixed offset is exact and needs no tzdata.
@@ -195,3 +199,42 @@ def classify_search_term(raw: str | None) -> tuple[str, str]:
 def _id_string(raw: str) -> str:
     """The normalised ID number string."""
     return parse_id_number(raw).number
+
+
+# --- Dates typed into query strings ----------------------------------------------------------
+
+# Days a filter may name: before 1900 nothing was recorded; after 9998 a period's end (+1 day, +32 days)
+# would leave the calendar. Either side cannot become a UTC instant on every engine.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+class DayOutOfRange(ValueError):
+    """A well-formed date outside EARLIEST_DAY..LATEST_DAY (the error pages answer it with a 400)."""
+
+
+def day_param(raw: str | None) -> date | None:
+    """A YYYY-MM-DD query value: None when absent or garbled (an odd filter is dropped), DayOutOfRange
+    when it is a real date no record can have."""
+    try:
+        day = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise DayOutOfRange(raw)
+    return day
+
+
+# --- Control characters in free text ---------------------------------------------------------
+
+# C0/C1 controls but tab and line breaks, DEL, and the bidi overrides and isolates that reorder what is shown.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS_REFUSED = _l("Remove the control characters (invisible characters often copied along with "
+                                "pasted text).")
+
+
+def has_control_characters(text: str | None) -> bool:
+    return bool(text) and CONTROL_CHARACTERS.search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)

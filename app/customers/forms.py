@@ -20,8 +20,16 @@ from app.core.extensions import db
 from app.core.forms import Form
 from app.core.privacy import contains_personal_number, mask_numbers_in_text
 from app.core.scoping import owner_choices
+from app.core.validation import (
+    CONTROL_CHARACTERS_REFUSED,
+    has_control_characters,
+    is_individual_business,
+    parse_id_number,
+    parse_mobile,
+    parse_uscc,
+    without_control_characters,
+)
 from app.core.validation import ValidationError as InputError
-from app.core.validation import is_individual_business, parse_id_number, parse_mobile, parse_uscc
 from app.customers.records import CustomerData
 from app.customers.search import id_param
 from app.introducers.graph import Ref
@@ -65,8 +73,20 @@ class NoPersonalNumbers:
             raise ValidationError(self.message)
 
 
+class NoControlCharacters:
+    """Free text may not hold NUL, ESC and other control characters (PostgreSQL refuses a NUL outright); the
+    field comes back without them, so the next click saves what remains."""
+
+    message = CONTROL_CHARACTERS_REFUSED
+
+    def __call__(self, form, field) -> None:
+        if has_control_characters(field.data):
+            field.data = without_control_characters(field.data)
+            raise ValidationError(self.message)
+
+
 def _free_text(*validators) -> list:
-    return [*validators, NoPersonalNumbers()]
+    return [*validators, NoControlCharacters(), NoPersonalNumbers()]
 
 
 # Free-text fields of the customer form: shown masked on edit, kept as stored when left as shown.

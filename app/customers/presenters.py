@@ -10,7 +10,7 @@ from flask import current_app, url_for
 
 from app.core import policies
 from app.core.labels import LABELS
-from app.core.privacy import mask
+from app.core.privacy import mask, mask_numbers_in_text
 from app.models import User
 
 
@@ -45,7 +45,8 @@ def list_rows(viewer: User, customers) -> list[CustomerRow]:
             id=row.id,
             url=url_prefix + str(row.id),
             tier=row.tier,
-            name=row.name if sees_full(row.owner_id, row.branch_id, row.id) else mask("name", row.name),
+            name=(mask_numbers_in_text(row.name) if sees_full(row.owner_id, row.branch_id, row.id)
+                  else mask("name", row.name)),
             mobile=row.mobile_masked or "",  # the same at L1 and L2 (security.md §3), stored at write time
             status=row.status,
             status_label=statuses.get(row.status, row.status),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -12,13 +12,13 @@ from app.core.forms import Form
 from app.core.scoping import owner_choices
 from app.core.validation import ValidationError as InputError
 from app.core.validation import parse_mobile
-from app.customers.forms import NoPersonalNumbers, options
+from app.customers.forms import NoControlCharacters, NoPersonalNumbers, options
 from app.introducers.partners import PartnerData
 from app.models import PARTNER_CATEGORY_LABELS, PARTNER_KIND_LABELS, Partner, User
 
 
 def _free_text(*validators) -> list:
-    return [*validators, NoPersonalNumbers()]
+    return [*validators, NoControlCharacters(), NoPersonalNumbers()]
 
 
 def _choices(labels: dict) -> list:
@@ -45,6 +45,7 @@ class PartnerForm(Form):
     mobile = StringField(_l("Contact mobile"), validators=[Length(max=40)])
     notes = TextAreaField(_l("Notes"), validators=_free_text(Optional(), Length(max=2000)))
     owner_id = SelectField(_l("Owner"), coerce=int, validate_choice=True, choices=[])
+    version = HiddenField()
 
     parsed_mobile: str | None = None
 
@@ -63,7 +64,14 @@ class PartnerForm(Form):
                 getattr(form, name).data = getattr(partner, name) or ""
             if "owner_id" in form:
                 form.owner_id.data = partner.owner_id
+            form.version.data = str(partner.version)
         return form
+
+    @property
+    def expected_version(self) -> int:
+        """The version the user started editing from (0 if the hidden field was tampered with)."""
+        value = self.version.data or ""
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
     def validate_mobile(self, field) -> None:
         self.parsed_mobile = _mobile(field)

@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, func, literal, null, select
 from app.core import clock
 from app.core.extensions import db
 from app.core.scoping import branch_scope
+from app.core.validation import day_param
 from app.introducers.graph import Ref, Yield, yields_of
 from app.introducers.nodes import Node, customer_node, partner_node
 from app.models import Customer, Introduction, Partner, User
@@ -38,7 +39,7 @@ class Period:
         code = code if code in PERIODS else "month"
         today = clock.local(clock.now(), current_app.config["DISPLAY_TIMEZONE"]).date()
         if code == "range":
-            start, end = _day(args.get("from")), _day(args.get("to"))
+            start, end = day_param(args.get("from")), day_param(args.get("to"))
             if start and end and start <= end:
                 return cls(code, start, end)
             code = "month"
@@ -56,13 +57,6 @@ class Period:
         start = datetime.combine(self.start, time(), tz)
         end = datetime.combine(self.end + timedelta(days=1), time(), tz)
         return start, end
-
-
-def _day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        return None
 
 
 @dataclass

@@ -38,7 +38,6 @@ def _check(actor: User, customer: Customer, ref: Ref) -> None:
         found = db.session.get(Customer, ref.id)
         if found is None or found.archived or not in_branch_scope(actor, found.branch_id):
             raise InvalidInput({FIELD: UNKNOWN})
-        tally.lock()  # two changes that together would close a loop (A by B, B by A) cannot both pass
         if would_loop(customer.id, ref.id):
             raise InvalidInput({FIELD: LOOP})
     else:
@@ -85,6 +84,9 @@ def set_introducer(actor: User, customer: Customer, ref: Ref | None, *, reason: 
     """Set, change or remove (ref None) the introducer; changing or removing needs a reason."""
     if not policies.can_set_introducer(actor, customer):
         raise PolicyError("cannot set introducer")
+    # Before reading the current introducer (PostgreSQL): two changes of one customer, or two that together
+    # would close a loop (A by B, B by A), run one after the other and the second sees the first.
+    tally.lock()
     reason = (reason or "").strip()[:300] or None
     old = current_ref(customer.id)
     if ref is not None and ref == old:

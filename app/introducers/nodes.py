@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.core import policies
 from app.core.extensions import db
 from app.core.labels import LABELS
-from app.core.privacy import mask
+from app.core.privacy import mask, mask_numbers_in_text
 from app.introducers.graph import Ref
 from app.models import Customer, Partner, User
 
@@ -39,7 +39,7 @@ def customer_node(viewer: User, *, id: int, name: str, branch_id: int, owner_id:
     if not policies.sees_node(viewer, branch_id):
         return Node(ref, False, amount=int(amount or 0), below=below)
     full = policies.sees_full_fields(viewer, owner_id, branch_id)
-    return Node(ref, True, name=name if full else mask("name", name),
+    return Node(ref, True, name=mask_numbers_in_text(name) if full else mask("name", name),
                 url=url_for("customers.show", customer_id=id), tier=tier,
                 status_label=LABELS.status.get(status or "", ""), mobile=mobile_masked or "",
                 amount=int(amount or 0), below=below)
@@ -50,7 +50,7 @@ def partner_node(viewer: User, *, id: int, name: str, branch_id: int, category: 
     ref = f"p:{id}"
     if not policies.sees_node(viewer, branch_id):
         return Node(ref, False, kind="partner")
-    return Node(ref, True, name=name, url=url_for("introducers.show_partner", partner_id=id), kind="partner",
+    return Node(ref, True, name=mask_numbers_in_text(name), url=url_for("introducers.show_partner", partner_id=id), kind="partner",
                 category_label=LABELS.partner_category.get(category or "", ""), mobile=mobile_masked or "")
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.privacy import encrypt_pfi, lookup_hash, mask, mask_numbers_in_text
-from app.core.refusals import PolicyError
+from app.core.refusals import InvalidInput, PolicyError
 from app.core.scoping import branch_predicate, eligible_owners
 from app.customers.name_keys import search_key
 from app.models import Partner, User
 
 PARTNERS_PER_PAGE = 50
+CHANGED_MEANWHILE = _l("Someone else saved this partner meanwhile. Nothing of yours was saved yet: your input is "
+                       "still in the form below. Check it and save again to keep your version.")
 
 
 @dataclass
@@ -78,10 +81,12 @@ def create_partner(actor: User, data: PartnerData) -> Partner:
     return partner
 
 
-def update_partner(actor: User, partner: Partner, data: PartnerData) -> bool:
-    """Save an edit; False when nothing changed."""
+def update_partner(actor: User, partner: Partner, data: PartnerData, *, expected_version: int) -> bool:
+    """Save an edit made on version `expected_version`; False when nothing changed."""
     if not policies.can_edit_partner(actor, partner):
         raise PolicyError("cannot edit partner")
+    if partner.version != expected_version:
+        raise InvalidInput({"partner": CHANGED_MEANWHILE})  # not a field: shown above the form
     mobile = partner.mobile if data.keep_mobile else data.mobile
     owner_id = _owner(actor, data.owner_id) if data.owner_id is not None else partner.owner_id
     changed = [name for name in PLAIN if (getattr(partner, name) or None) != (getattr(data, name) or None)]

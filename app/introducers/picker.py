@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.privacy import mask_numbers_in_text
 from app.customers import search
 from app.customers.presenters import list_rows
 from app.introducers.graph import Ref
@@ -31,7 +32,7 @@ def find(user: User, raw: str | None) -> list[Pick]:
     picks = [Pick(f"c:{row.id}", row.name, " · ".join(x for x in (row.tier, row.status_label, row.mobile) if x))
              for row in list_rows(user, result.rows)]
     partners, _more = list_partners(user, filters.q)
-    picks += [Pick(f"p:{p.id}", p.name, p.mobile_masked or "") for p in partners[:PICKS]]
+    picks += [Pick(f"p:{p.id}", mask_numbers_in_text(p.name), p.mobile_masked or "") for p in partners[:PICKS]]
     return picks
 
 

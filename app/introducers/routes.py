@@ -78,12 +78,18 @@ def edit_partner(partner_id: int):
     user = _current()
     partner = load_partner(user, partner_id, "edit")
     form = PartnerForm.for_user(user, partner, fill=request.method == "GET")
+    status = 200
     if form.validate_on_submit():
-        changed = partners.update_partner(user, partner, form.to_data())
-        db.session.commit()
-        flash(_("Changes saved.") if changed else _("Nothing was changed."), "success" if changed else "info")
-        return redirect_or_hx(url_for("introducers.show_partner", partner_id=partner.id))
-    return render("introducers/partner_form.html", form=form, partner=partner, action=request.path)
+        try:
+            changed = partners.update_partner(user, partner, form.to_data(), expected_version=form.expected_version)
+        except InvalidInput as exc:
+            put_on_form(exc, form)
+            form.version.data, status = str(partner.version), 409  # saving again keeps this person's version
+        else:
+            db.session.commit()
+            flash(_("Changes saved.") if changed else _("Nothing was changed."), "success" if changed else "info")
+            return redirect_or_hx(url_for("introducers.show_partner", partner_id=partner.id))
+    return render("introducers/partner_form.html", form=form, partner=partner, action=request.path, status=status)
 
 
 @bp.route("/partners/<int:partner_id>/archive", methods=["POST"])

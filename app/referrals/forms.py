@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.core.forms import Form
-from app.customers.forms import NoPersonalNumbers
+from app.customers.forms import NoControlCharacters, NoPersonalNumbers
 from app.models import NEED_LABELS, SPECIALTY_LABELS
 from app.referrals.sending import Colleague
 from app.referrals.workflow import ActionInput
@@ -27,7 +27,8 @@ class SendForm(Form):
     recipient_id = SelectField(_l("Colleague"), coerce=_int_or_none, choices=[], validate_choice=False,
                                validators=[InputRequired(message=_l("Choose a colleague."))])
     # The same rule as a customer's notes: a full number is refused, and comes back masked.
-    note = TextAreaField(_l("Note for your colleague"), validators=[Optional(), Length(max=1000), NoPersonalNumbers()])
+    note = TextAreaField(_l("Note for your colleague"), validators=[Optional(), Length(max=1000), NoControlCharacters(),
+                                                                               NoPersonalNumbers()])
 
     def offer(self, colleagues: list[Colleague], specialty_labels=None) -> None:
         """The colleague picker: suggested specialists first, each with the referrals they have open."""

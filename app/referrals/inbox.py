@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from app.core import clock, policies
 from app.core.extensions import db
 from app.core.scoping import branch_predicate
+from app.core.validation import day_param
 from app.customers.search import id_param
 from app.models import Customer, Referral, ReferralNeed, ReferralStatus, User
 
@@ -27,13 +28,6 @@ def tabs_for(user: User) -> tuple[str, ...]:
     if user.role == "manager":
         return ("to_me", "from_me")
     return ("branch", "from_me") if user.role == "supervisor" else ("branch",)
-
-
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -55,8 +49,8 @@ class InboxFilters:
         return cls(tab=tab if tab in tabs else tabs[0],
                    status=status if status in set(ReferralStatus) | {"overdue", "open"} else "",
                    need=need if need in set(ReferralNeed) else "",
-                   person=id_param(values.get("person")), start=_date(values.get("start")),
-                   end=_date(values.get("end")), page=min(id_param(values.get("page")) or 1, 10_000))
+                   person=id_param(values.get("person")), start=day_param(values.get("start")),
+                   end=day_param(values.get("end")), page=min(id_param(values.get("page")) or 1, 10_000))
 
     def url_params(self, **changes) -> dict:
         values = {**asdict(self), **changes}

@@ -65,7 +65,7 @@ def present(viewer: User, rows) -> list[ReferralRow]:
         lobby_view = viewer.role == "lobby" and policies.in_own_branch(viewer, r.customer_branch_id)
         if visible:
             full = sees_full(r.customer_owner_id, r.customer_branch_id, r.customer_id)
-            label = r.customer_name if full else mask("name", r.customer_name)
+            label = mask_numbers_in_text(r.customer_name) if full else mask("name", r.customer_name)
         elif lobby_view:
             label = mask("name", r.customer_name)
         else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +13,7 @@ from app.core import clock, policies
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
+from app.core.validation import day_param
 from app.models import NEED_LABELS, REFERRAL_STATUS_LABELS, User
 from app.referrals import bp, credit, inbox, presenters, sending, workflow
 from app.referrals.credit_views import credit_tables
@@ -195,16 +194,9 @@ def _sent(user: User, customer, referral):
 def _credit_period() -> credit.Period:
     args = request.args
     kind = args.get("period", "month")
-    anchor = _day(args.get("date")) or _day(args.get("start")) or clock.local(
+    anchor = day_param(args.get("date")) or day_param(args.get("start")) or clock.local(
         clock.now(), current_app.config["DISPLAY_TIMEZONE"]).date()
-    return credit.period_of(kind if kind in credit.PERIOD_KINDS else "month", anchor, _day(args.get("end")))
-
-
-def _day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return credit.period_of(kind if kind in credit.PERIOD_KINDS else "month", anchor, day_param(args.get("end")))
 
 
 @bp.route("/credit")

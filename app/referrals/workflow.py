@@ -12,6 +12,7 @@ from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
+from app.core.validation import CONTROL_CHARACTERS_REFUSED, has_control_characters
 from app.introducers import tally as introducer_tally
 from app.models import Branch, Customer, CustomerShare, Referral, ReferralAccess, User
 from app.referrals.hours import add_working_hours
@@ -42,16 +43,29 @@ class ActionInput:
     recipient_id: int | None = None
 
 
-def parse_amount(raw: str | None) -> int | None:
-    """Whole yuan: full-width digits and thousands separators are accepted, anything else is not."""
+def _amount_digits(raw: str | None) -> str:
+    """The typed amount as plain digits when it is written as whole yuan (full-width, commas, 元, .00)."""
     text = unicodedata.normalize("NFKC", raw or "").strip().replace(",", "").replace(" ", "")
     if text.endswith("元"):
         text = text[:-1]
     if text.endswith(".00"):
         text = text[:-3]
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_AMOUNT:
+    return text if text.isascii() and text.isdigit() else ""
+
+
+def parse_amount(raw: str | None) -> int | None:
+    """Whole yuan: full-width digits and thousands separators are accepted, anything else is not."""
+    text = _amount_digits(raw)
+    if not text or not 0 < int(text) <= MAX_AMOUNT:
         return None
     return int(text)
+
+
+def _amount_refusal(raw: str | None):
+    text = _amount_digits(raw)
+    if text and int(text) > MAX_AMOUNT:
+        return _l("The amount is too large: at most %(max)s yuan.", max=f"{MAX_AMOUNT:,}")
+    return AMOUNT_INVALID
 
 
 def _text(value: str | None, field: str, *, missing, limit: int) -> str:
@@ -60,6 +74,8 @@ def _text(value: str | None, field: str, *, missing, limit: int) -> str:
         raise InvalidInput({field: missing})
     if contains_personal_number(text):
         raise InvalidInput({field: NUMBER_REFUSED})
+    if has_control_characters(text):
+        raise InvalidInput({field: CONTROL_CHARACTERS_REFUSED})
     return text[:limit]
 
 
@@ -107,7 +123,7 @@ def act(actor: User, referral: Referral, action: str, *, expected_version: int,
         product = _text(given.product, "product", missing=PRODUCT_NEEDED, limit=60)
         amount = parse_amount(given.amount)
         if amount is None:
-            raise InvalidInput({"amount": AMOUNT_INVALID})
+            raise InvalidInput({"amount": _amount_refusal(given.amount)})
         referral.product, referral.amount = details["product"], details["amount"] = product, amount
         referral.finished_at = now
     elif action == "close":

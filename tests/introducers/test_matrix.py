@@ -44,7 +44,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("introducers.show_partner", "GET"):           Row(403, 200, 200, 200, 200, 404, url=_pid),
     ("introducers.edit_partner", "GET"):           Row(403, 200, 403, 200, 403, 404, url=_pid),
     ("introducers.edit_partner", "POST"):          Row(403, 303, 403, 303, 403, 404, url=_pid, data=lambda c: {
-        **PARTNER_FORM, "name": "改名", "owner_id": str(c.world.manager.id)}),
+        **PARTNER_FORM, "name": "改名", "owner_id": str(c.world.manager.id), "version": "1"}),
     ("introducers.archive_partner", "POST"):       Row(403, 303, 403, 303, 403, 404, url=_pid),
     ("introducers.partner_tree", "GET"):           Row(403, 200, 200, 200, 200, 404, url=_pid),
     ("introducers.customer_tree", "GET"):          Row(403, 200, 200, 200, 200, 404, url=_cid),

@@ -66,13 +66,15 @@ def test_colleague_sees_but_may_not_edit_the_managers_partner(world, make_partne
 def test_owner_edits_keeping_the_mobile_and_supervisor_reassigns(world, make_partner, manager_client,
                                                                  supervisor_client):
     partner = make_partner(name="链家", mobile="13712345678")
-    response = manager_client.form(f"/partners/{partner.id}/edit", {**FORM, "name": "链家新", "mobile": ""})
+    response = manager_client.form(f"/partners/{partner.id}/edit", {**FORM, "name": "链家新", "mobile": "",
+                                                                     "version": str(partner.version)})
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Partner, partner.id).name == "链家新"
     assert db.session.get(Partner, partner.id).mobile == "13712345678"
     response = supervisor_client.form(f"/partners/{partner.id}/edit", {
-        **FORM, "name": "链家新", "mobile": "", "owner_id": str(world.colleague.id)})
+        **FORM, "name": "链家新", "mobile": "", "owner_id": str(world.colleague.id),
+        "version": str(db.session.get(Partner, partner.id).version)})
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Partner, partner.id).owner_id == world.colleague.id

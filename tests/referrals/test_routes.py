@@ -89,7 +89,7 @@ def test_decline_needs_a_reason(world, customer, refer, colleague_client, data):
 
 @pytest.mark.parametrize(("amount", "ok"), [("300000", True), ("1,200,000", True), ("８８８", True),
                                             ("0", False), ("-5", False), ("12.5", False), ("abc", False),
-                                            ("", False), ("9999999999", False)])
+                                            ("", False)])
 def test_convert_validates_the_amount(world, customer, refer, move, colleague_client, amount, ok):
     referral = move(world.colleague, move(world.colleague, refer(world.manager, customer), "accept"), "contact")
     response = colleague_client.hx("POST", f"/referrals/{referral.id}/convert",
