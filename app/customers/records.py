@@ -144,6 +144,9 @@ def create_customer(actor: User, data: CustomerData) -> Customer:
     audit.record(actor, "customer_create", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id,
                  fields={k: v for k, v in fields.items() if v is not None})
+    from app.followups.rhythm import plan_first  # the rhythm reads customers too
+
+    plan_first(customer, actor)
     return customer
 
 
