@@ -80,7 +80,7 @@ def todays_appointments(user: User, today: date) -> list[tuple[Appointment, str,
                    Appointment.start_at < _start_of(today + timedelta(days=1)),
                    Appointment.status.in_([s.value for s in SHOWN_APPOINTMENTS]))
             .order_by(Appointment.start_at, Appointment.id))
-    return list(db.session.execute(stmt).tuples())
+    return list(db.session.execute(stmt).all())
 
 
 def my_day(user: User) -> MyDay:
