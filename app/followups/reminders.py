@@ -63,7 +63,7 @@ def _start_of(day: date) -> datetime:
 
 def _insert(select_stmt) -> int:
     stmt = rhythm.insert_ignoring_duplicates().from_select(INSERTED_COLUMNS, select_stmt).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount or 0
+    return db.session.execute(stmt).rowcount
 
 
 def _constant_columns(kind: str, day: date, plan_key):

@@ -34,7 +34,8 @@ def local_today() -> date:
 def insert_ignoring_duplicates(table=FollowUp.__table__):
     """INSERT ... ON CONFLICT DO NOTHING on either engine: a row a unique index already has is skipped."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    # psycopg 3 forgets an INSERT's row count once its cursor closes unless SQLAlchemy keeps it.
+    return dialect.insert(table).execution_options(preserve_rowcount=True)
 
 
 def rhythm_days() -> dict[str, int]:
