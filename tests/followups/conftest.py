@@ -36,9 +36,9 @@ def pending_return_visits(customer_id: int) -> list[FollowUp]:
     return [f for f in follow_ups(customer_id=customer_id, kind="return_visit") if f.status in ("open", "snoozed")]
 
 
-def plan(customer, assignee, *, kind="other", due, status="open", note=None, **extra) -> FollowUp:
+def plan(subject, assignee, *, kind="other", due, status="open", note=None, **extra) -> FollowUp:
     """A follow-up row as the system would have left it (dates in the past are allowed here)."""
-    row = FollowUp(branch_id=customer.branch_id, customer_id=customer.id, assignee_id=assignee.id, kind=kind,
+    row = FollowUp(branch_id=subject.branch_id, customer_id=subject.id, assignee_id=assignee.id, kind=kind,
                    due_on=due, status=status, note=note, snoozed_until=due if status == "snoozed" else None,
                    created_at=clock.now(), **extra)
     db.session.add(row)
