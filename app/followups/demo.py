@@ -32,10 +32,15 @@ def demo_follow_ups(managers: list[User], *, tz: str = "Asia/Shanghai", now: dat
     for manager in managers:
         customers = list(db.session.scalars(select(Customer).where(Customer.owner_id == manager.id)
                                             .order_by(Customer.id.desc()).limit(len(PLAN))))
-        if len(customers) < len(PLAN):
+        if not customers:
             continue
-        rows = []
-        for customer, (kind, days, status, note, outcome) in zip(customers, PLAN, strict=True):
+        rows, planned_visit = [], set()
+        for i, (kind, days, status, note, outcome) in enumerate(PLAN):
+            customer = customers[i % len(customers)]  # small demo databases: customers take several rows
+            pending_visit = kind == "return_visit" and status in ("open", "snoozed")
+            if pending_visit and customer.id in planned_visit or (status == "done" and customer.id in planned_visit):
+                continue  # one return visit to do per customer (the partial unique index)
+            planned_visit.update([customer.id] if pending_visit or status == "done" else [])
             due = today + timedelta(days=days)
             closed = status in ("done", "cancelled")
             rows.append(FollowUp(
