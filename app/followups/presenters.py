@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from app.core import policies
+from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
 from app.models import FollowUp, User
@@ -35,6 +36,15 @@ class FollowUpRow:
     can_reassign: bool
     error: str | None = None
     open_action: str | None = None
+    details: FollowUpDetails | None = None  # filled when the row is opened in place
+
+
+@dataclass(slots=True)
+class FollowUpDetails:
+    planned_by: str | None  # None: planned by the system (the rhythm, the nightly reminders)
+    planned_at: datetime
+    customer_mobile: str | None  # the stored mask only
+    appointment_id: int | None
 
 
 def row_for(viewer: User, follow_up: FollowUp, today: date, *, full: bool | None = None) -> FollowUpRow:
@@ -56,3 +66,13 @@ def row_for(viewer: User, follow_up: FollowUp, today: date, *, full: bool | None
         can_act=pending and policies.can_act_on_follow_up(viewer, follow_up),
         can_reassign=pending and policies.can_reassign_follow_ups(viewer)
         and policies.can_act_on_follow_up(viewer, follow_up))
+
+
+def opened(viewer: User, follow_up: FollowUp, today: date) -> FollowUpRow:
+    """The row opened in place: who planned it and when, the customer's masked mobile, its appointment."""
+    row = row_for(viewer, follow_up, today)
+    planner = db.session.get(User, follow_up.created_by_id) if follow_up.created_by_id else None
+    row.details = FollowUpDetails(planned_by=planner.display_name if planner else None,
+                                  planned_at=follow_up.created_at, customer_mobile=follow_up.customer.mobile_masked,
+                                  appointment_id=follow_up.appointment_id)
+    return row

@@ -94,8 +94,7 @@ def show(follow_up_id: int):
     """One follow-up as its row (opened in place from my day, or as a page without JavaScript)."""
     user = _current()
     follow_up = load_follow_up(user, follow_up_id, "view")
-    row = presenters.row_for(user, follow_up, rhythm.local_today())
-    row.open_action = request.args.get("action") if request.args.get("action") in ACTIONS else None
+    row = presenters.opened(user, follow_up, rhythm.local_today())
     return render("followups/show.html", "followups/_row.html", row=row, where=_where())
 
 

@@ -179,3 +179,14 @@ def test_the_customer_panel_adds_and_lists(monday, world, customer, manager_clie
     assert len(follow_ups(kind="walk_in")) == 1
     page = body(manager_client.get(f"/customers/{customer.id}"))
     assert f"/follow-ups/customer/{customer.id}" in page
+
+
+def test_a_follow_up_opens_in_place_with_who_planned_it(monday, world, customer, manager_client):
+    row = plan(customer, world.manager, due=TODAY, created_by_id=world.supervisor.id)
+    assert f'/follow-ups/{row.id}"' in body(manager_client.get("/my-day"))
+    opened = manager_client.get(f"/follow-ups/{row.id}", headers={"HX-Request": "true"})
+    page = body(opened)
+    assert opened.status_code == 200 and "<html" not in page
+    assert 'data-testid="follow-up-details"' in page and world.supervisor.display_name in page
+    assert "138****5678" in page  # the stored mask, never the number
+    assert "<html" in body(manager_client.get(f"/follow-ups/{row.id}"))  # without JavaScript: a page
