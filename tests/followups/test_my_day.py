@@ -92,6 +92,10 @@ def test_the_page_costs_the_same_statements_for_2_or_8_items(world, make_custome
     for n, first_hour in ((2, 0), (8, 2)):
         subject = make_customer(world.manager)
         _fill(world, subject, n, first_hour)
+        for _ in range(n):  # referrals waiting for the manager, of customers the colleague owns
+            theirs = make_customer(world.colleague)
+            sending.send_referral(world.colleague, theirs, recipient_id=world.manager.id, need="wealth", note=None)
+        db.session.commit()
         manager_client = client_for(world.manager)
         manager_client.get("/my-day")  # warm: the session row, label dicts
         with count_queries() as statements:
