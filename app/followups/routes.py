@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from app.auth.decorators import roles_required
 from app.auth.guard import safe_referrer
-from app.core import policies
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
@@ -67,9 +66,7 @@ def panel(customer_id: int):
 def add(customer_id: int):
     """Plan a follow-up; a refused one comes back with the message at its field and nothing saved."""
     user = _current()
-    customer = load_customer(user, customer_id, "view")
-    if not policies.can_add_follow_up(user, customer):
-        abort(403)
+    customer = load_customer(user, customer_id, "follow_up")
     form = AddForm()
     status = 422
     if form.validate_on_submit():

@@ -122,9 +122,8 @@ def add_follow_up(actor: User, customer: Customer, given: NewFollowUp) -> Follow
 
 
 def _check(actor: User, follow_up: FollowUp, expected_version: int, *, supervisor_only: bool = False) -> None:
-    allowed = policies.can_reassign_follow_ups(actor) and policies.can_act_on_follow_up(actor, follow_up) \
-        if supervisor_only else policies.can_act_on_follow_up(actor, follow_up)
-    if not allowed:
+    if not policies.can_act_on_follow_up(actor, follow_up) \
+            or (supervisor_only and not policies.can_reassign_follow_ups(actor)):
         raise PolicyError("cannot act on this follow-up")
     if follow_up.version != expected_version:
         raise ChangedMeanwhile()
