@@ -146,3 +146,17 @@ def plan_first(customer: Customer, actor: User) -> str | None:
     if days is None:
         return None
     return plan_return_visit(customer, local_today() + timedelta(days=days), plan_key="first", actor=actor)
+
+
+def hand_over(customer_ids: list[int], old_owner_id: int, new_owner_id: int) -> int:
+    """Customers given to another manager: what their old owner still had to do for them goes along."""
+    if not customer_ids or old_owner_id == new_owner_id:
+        return 0
+    table = FollowUp.__table__
+    result = db.session.execute(update(table).where(
+        table.c.customer_id.in_(customer_ids), table.c.assignee_id == old_owner_id,
+        table.c.status.in_((FollowUpStatus.OPEN.value, FollowUpStatus.SNOOZED.value)))
+        .values(assignee_id=new_owner_id, version=table.c.version + 1))
+    for customer_id in customer_ids:
+        _expire_loaded(customer_id)
+    return result.rowcount

@@ -12,6 +12,7 @@ from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
+from app.followups.rhythm import hand_over
 from app.models import Branch, Customer, CustomerShare, Referral, ReferralAccess, User
 from app.referrals.hours import add_working_hours
 from app.referrals.sending import NO_SUCH_COLLEAGUE, NOT_TO_SELF, _open_exists, _recipient
@@ -72,6 +73,7 @@ def _grant_access(actor: User, referral: Referral) -> str:
             audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
                          customer_id=customer.id, branch_id=customer.branch_id, old=customer.owner_id,
                          new=recipient_id, referral=referral.id)
+            hand_over([customer.id], customer.owner_id, recipient_id)
             customer.owner_id = recipient_id
             customer.updated_at = clock.now()
             customer.updated_by_id = actor.id

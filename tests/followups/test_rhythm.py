@@ -153,3 +153,16 @@ def test_an_appointment_done_proposes_a_follow_up_three_days_later(world, custom
     services.propose_after_appointment(world.manager, appointment)  # once per appointment
     db.session.commit()
     assert len(follow_ups(kind="after_appt")) == 1
+
+
+def test_reassigning_customers_hands_their_pending_follow_ups_to_the_new_owner(world, make_customer, monday):
+    from app.customers.records import reassign_customers
+
+    first, second = make_customer(world.manager), make_customer(world.manager)
+    extra = services.add_follow_up(world.manager, first, services.NewFollowUp(kind="other", due_on=TODAY, note=None))
+    db.session.commit()
+    reassign_customers(world.supervisor, [first.id, second.id], world.colleague.id)
+    db.session.commit()
+    pending = [f for f in follow_ups() if f.status == "open"]
+    assert len(pending) == 3 and {f.assignee_id for f in pending} == {world.colleague.id}
+    assert follow_ups(id=extra.id)[0].version == 2
