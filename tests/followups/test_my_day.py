@@ -102,7 +102,7 @@ def test_the_page_costs_the_same_statements_for_2_or_8_items(world, make_custome
             response = manager_client.get("/my-day")
         assert response.status_code == 200
         counts.append(len(statements))
-    assert counts[0] == counts[1] and counts[1] <= 10, counts  # 7 today: session, user, 3 sections, tiers, shares
+    assert counts[0] == counts[1] and counts[1] <= 10, counts  # 7 at the time of writing
 
 
 def test_the_badge_counts_due_and_overdue_in_one_statement(monday, world, customer, manager_client):
