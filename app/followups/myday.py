@@ -59,9 +59,9 @@ def due_condition(user: User, today: date):
 
 
 def due_count(user: User, today: date | None = None) -> int:
-    """The navigation's count: one COUNT statement."""
-    return db.session.scalar(select(func.count()).select_from(FollowUp).where(
-        *due_condition(user, today or rhythm.local_today()))) or 0
+    """The navigation's count: one COUNT statement (archived customers' follow-ups wait, as on my day)."""
+    return db.session.scalar(select(func.count()).select_from(FollowUp).join(FollowUp.customer).where(
+        *due_condition(user, today or rhythm.local_today()), Customer.archived_at.is_(None))) or 0
 
 
 def due_follow_ups(user: User, today: date) -> list[FollowUp]:

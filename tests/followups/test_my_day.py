@@ -194,3 +194,11 @@ def test_a_follow_up_opens_in_place_with_who_planned_it(monday, world, customer,
     assert 'data-testid="follow-up-details"' in page and world.supervisor.display_name in page
     assert "138****5678" in page  # the stored mask, never the number
     assert "<html" in body(manager_client.get(f"/follow-ups/{row.id}"))  # without JavaScript: a page
+
+
+def test_an_archived_customers_follow_ups_leave_my_day_and_the_count(monday, world, customer, manager_client):
+    row = plan(customer, world.manager, due=TODAY)
+    customer.archived_at = clock.now()
+    db.session.commit()
+    assert row.id not in _row_ids(body(manager_client.get("/my-day")))
+    assert 'data-count="0"' in body(manager_client.get("/follow-ups/badge"))
