@@ -58,6 +58,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     from app.auditlog import bp as auditlog_bp
     from app.auth import bp as auth_bp
     from app.customers import bp as customers_bp
+    from app.followups import bp as followups_bp
     from app.home import bp as home_bp
     from app.introducers import bp as introducers_bp
     from app.introducers import routes as _introducer_routes  # noqa: F401  (attaches the views to bp)
@@ -71,6 +72,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(introducers_bp)  # absolute rules: /partners/..., /customers/<id>/..., /referrals/introducers
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
+    app.register_blueprint(followups_bp, url_prefix="/follow-ups")
     if app.config.get("BENCH_REFERENCE_ROUTE"):
         from app.benchref import bp as benchref_bp
 
@@ -84,6 +86,9 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     from app.core import cli
 
     cli.init_app(app)
+    from app.followups import cli as followup_cli
+
+    followup_cli.init_app(app)
     _configure_logging(app)
     return app
 

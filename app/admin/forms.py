@@ -167,3 +167,14 @@ class TierRuleForm(Form):
     def threshold_value(self) -> int:
         """The rule's threshold: the band's rank for assets, else the number typed."""
         return int(self.asset_band.data) if self.metric.data == "assets" else self.threshold.data
+
+
+class RhythmForm(Form):
+    """Days between return visits per tier (checked 1–730 by the rhythm service)."""
+
+    days_A = StringField(_l("Tier A: days between return visits"), validators=[Length(max=6)])
+    days_B = StringField(_l("Tier B: days between return visits"), validators=[Length(max=6)])
+    days_C = StringField(_l("Tier C: days between return visits"), validators=[Length(max=6)])
+
+    def values(self) -> dict[str, str]:
+        return {"A": self.days_A.data, "B": self.days_B.data, "C": self.days_C.data}

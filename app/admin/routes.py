@@ -15,6 +15,7 @@ from app.admin.forms import (
     ConfirmForm,
     EditUserForm,
     NewUserForm,
+    RhythmForm,
     TeamForm,
     TierRuleForm,
     UserFilterForm,
@@ -25,6 +26,7 @@ from app.core.forms import Form
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
 from app.customers import tiers
+from app.followups import rhythm
 from app.models import ROLE_LABELS, Branch, Team, TierRule, User
 
 USERS_PER_PAGE = 50
@@ -426,3 +428,23 @@ def toggle_tier_rule(rule_id: int):
     tiers.toggle_tier_rule(_actor(), rule)
     db.session.commit()
     return redirect(url_for("admin.tier_rules"), 303)
+
+
+@bp.route("/rhythm", methods=["GET", "POST"])
+@roles_required("admin")
+def tier_rhythm():
+    """Days between return visits for tiers A, B and C (1–730 each); administrators only."""
+    form = RhythmForm()
+    if form.validate_on_submit():
+        try:
+            rhythm.set_rhythm(_actor(), form.values())
+        except InvalidInput as exc:
+            put_on_form(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Return-visit rhythm saved. It applies to the next visits planned."), "success")
+            return redirect(url_for("admin.tier_rhythm"), 303)
+    elif request.method == "GET":
+        for tier, days in rhythm.rhythm_days().items():
+            form[f"days_{tier}"].data = str(days)
+    return render_template("admin/rhythm.html", form=form)

@@ -16,6 +16,7 @@ from app.appointments.booking import insert_blocking
 from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.refusals import InvalidInput, PolicyError
+from app.followups import services as follow_up_services
 from app.models import Appointment, User
 
 
@@ -89,6 +90,7 @@ def mark_done(actor: User, appointment: Appointment, outcome: str, next_step: st
     _move(actor, appointment, "done")
     appointment.outcome = outcome
     appointment.next_step = next_step or None
+    follow_up_services.propose_after_appointment(actor, appointment)
 
 
 def reschedule(actor: User, appointment: Appointment, start: datetime) -> Appointment:

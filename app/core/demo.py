@@ -13,6 +13,7 @@ from app.auth.passwords import hash_password
 from app.core.demo_data import UniqueMobiles, activity_rows, customer_rows
 from app.core.extensions import db
 from app.customers.name_keys import key_rows
+from app.followups.demo import demo_follow_ups
 from app.introducers.demo import build_introducers
 from app.models import Activity, Branch, Customer, CustomerNameKey, Role, Specialty, Team, TierRule, User
 from app.referrals.demo import build_demo_referrals
@@ -68,6 +69,7 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
     build_introducers(branches, seed=seed)
     demo_appointments([users["manager"], users["credit"], users["manager2"]])
     build_demo_referrals(users)
+    demo_follow_ups([users["manager"], users["credit"], users["manager2"]])
     return [
         ("admin", "系统管理员 administrator"),
         ("lobby", "大堂经理 lobby staff, 城东支行"),

@@ -28,6 +28,9 @@ LABEL_SETS = {
     "referral_status": models.REFERRAL_STATUS_LABELS,
     "referral_need": models.NEED_LABELS,
     "referral_access": models.REFERRAL_ACCESS_LABELS,
+    "follow_up_kind": models.FOLLOW_UP_KIND_LABELS,
+    "follow_up_status": models.FOLLOW_UP_STATUS_LABELS,
+    "follow_up_event": models.FOLLOW_UP_EVENT_LABELS,
 }
 
 

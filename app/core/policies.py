@@ -8,7 +8,7 @@ from sqlalchemy import Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.core.scoping import in_branch_scope, in_own_branch
-from app.models import Appointment, Customer, CustomerShare, Partner, Referral, User
+from app.models import Appointment, Customer, CustomerShare, FollowUp, Partner, Referral, User
 
 
 def _same_branch(user: User, customer: Customer) -> bool:
@@ -309,3 +309,37 @@ def credit_scopes(user: User) -> tuple[str, ...]:
     """Which referral credit views a role sees: own, the branch per person and team, every branch."""
     return {"manager": ("person",), "supervisor": ("person", "team", "branch"),
             "admin": ("branch",)}.get(user.role, ())
+
+
+# ---------------------------------------------------------------- follow-ups (回访/跟进)
+
+
+def has_my_day(user: User) -> bool:
+    """My day: account managers (their home) and supervisors (who may open theirs too)."""
+    return user.role in ("manager", "supervisor")
+
+
+def can_view_follow_ups(user: User, customer: Customer) -> bool:
+    """A customer's follow-ups: whoever may open the customer page."""
+    return can_view_customer(user, customer)
+
+
+def can_add_follow_up(user: User, customer: Customer) -> bool:
+    """Plan a follow-up: a manager who works the customer, or the branch supervisor."""
+    if customer.archived or not _same_branch(user, customer):
+        return False
+    return user.role == "supervisor" or (user.role == "manager" and works_customer(user, customer))
+
+
+def can_act_on_follow_up(user: User, follow_up: FollowUp) -> bool:
+    """Complete, snooze or cancel: its assignee, the customer's owner, or the branch supervisor."""
+    if not in_own_branch(user, follow_up.branch_id):
+        return False
+    if user.role == "supervisor":
+        return True
+    return user.role == "manager" and user.id in (follow_up.assignee_id, follow_up.customer.owner_id)
+
+
+def can_reassign_follow_ups(user: User) -> bool:
+    """Give a follow-up to another account manager: the branch supervisor."""
+    return user.role == "supervisor"

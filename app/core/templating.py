@@ -35,8 +35,10 @@ NAVIGATION = [
 ]
 
 
-# Menu items with a live count: endpoint -> the fragment that draws it.
-BADGES = {"referrals.index": "referrals.badge"}
+# Menu items with a live count: endpoint -> (the fragment that draws it, its element id, the event that
+# makes it read its count again).
+BADGES = {"referrals.index": ("referrals.badge", "referral-badge", "referrals-changed"),
+          "home.manager": ("followups.badge", "follow-up-badge", "follow-ups-changed")}
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class NavItem:
     url: str
     active: bool
     badge_url: str = ""  # a count loaded as its own fragment (never a query on every page)
+    badge_id: str = ""
+    badge_event: str = ""
 
 
 def navigation(app: Flask) -> list[NavItem]:
@@ -59,7 +63,8 @@ def navigation(app: Flask) -> list[NavItem]:
     active = next((e for e, _label in entries if e == here), None) or next(
         (e for e, _label in entries if e.startswith(area)), None)
     return [NavItem(str(label), url_for(endpoint), endpoint == active,
-                    url_for(BADGES[endpoint]) if endpoint in BADGES else "") for endpoint, label in entries]
+                    *((url_for(BADGES[endpoint][0]), *BADGES[endpoint][1:]) if endpoint in BADGES else ()))
+            for endpoint, label in entries]
 
 
 def init_app(app: Flask) -> None:

@@ -22,6 +22,7 @@ PURPOSES = {
     "restore": (policies.can_restore, 403),
     "reveal": (policies.can_reveal, 403),
     "book": (policies.can_book_appointment, 403),
+    "follow_up": (policies.can_add_follow_up, 403),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,6 +146,9 @@ def create_customer(actor: User, data: CustomerData) -> Customer:
     audit.record(actor, "customer_create", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id,
                  fields={k: v for k, v in fields.items() if v is not None})
+    from app.followups.rhythm import plan_first  # imported here: app.followups imports the customer area
+
+    plan_first(customer, actor)
     return customer
 
 
@@ -234,6 +238,9 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
     if new_owner is not None:
         audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer_id,
                      customer_id=customer_id, branch_id=branch_id, old=old_owner, new=new_owner)
+        from app.followups.rhythm import hand_over  # imported here: app.followups imports the customer area
+
+        hand_over([customer_id], old_owner, new_owner)
         changed.append("owner_id")
     return changed
 
@@ -282,11 +289,12 @@ def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) 
         customers_visible_to(actor).where(Customer.id.in_(customer_ids[:500]))
     ).all()
     now = clock.now()
-    moved = []
+    moved, by_old_owner = [], defaultdict(list)
     for customer in customers:
         if customer.owner_id == owner.id:
             continue
         moved.append(customer)
+        by_old_owner[customer.owner_id].append(customer.id)
         audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
                      customer_id=customer.id, branch_id=customer.branch_id,
                      old=customer.owner_id, new=owner.id)
@@ -294,6 +302,10 @@ def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) 
         customer.updated_at = now
         customer.updated_by_id = actor.id
     db.session.flush()
+    from app.followups.rhythm import hand_over  # imported here: app.followups imports the customer area
+
+    for old_owner_id, ids in by_old_owner.items():  # one statement per previous owner
+        hand_over(ids, old_owner_id, owner.id)
     return moved
 
 

@@ -89,6 +89,9 @@ def set_tier(actor: User, customer: Customer, tier: str, reason: str) -> TierCha
     audit.record(actor, "tier_change", subject_type="customer", subject_id=customer.id, customer_id=customer.id,
                  branch_id=customer.branch_id, old=change.from_tier, new=tier, reason=change.reason)
     db.session.flush()
+    from app.followups.rhythm import replan_for_tier  # imported here: app.followups imports the customer area
+
+    replan_for_tier(customer, actor, reason_key=f"tier:{change.id}")
     return change
 
 

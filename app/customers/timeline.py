@@ -13,11 +13,20 @@ from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, null, or_,
 from app.core import worker_copies
 from app.core.extensions import db
 from app.core.scoping import MAX_ID
-from app.models import APPOINTMENT_EVENT_LABELS, Activity, AuditEvent, Customer, TierChange, User
+from app.models import (
+    APPOINTMENT_EVENT_LABELS,
+    FOLLOW_UP_EVENT_LABELS,
+    Activity,
+    AuditEvent,
+    Customer,
+    TierChange,
+    User,
+)
 from app.referrals.transitions import ALL_AUDIT_ACTIONS as REFERRAL_AUDIT_ACTIONS
 
 TIMELINE_ACTIONS = ("customer_create", "customer_update", "customer_archive", "customer_restore",
-                    "customer_reassign", "introducer_change", *APPOINTMENT_EVENT_LABELS, *REFERRAL_AUDIT_ACTIONS)
+                    "customer_reassign", "introducer_change", *APPOINTMENT_EVENT_LABELS, *REFERRAL_AUDIT_ACTIONS,
+                    *FOLLOW_UP_EVENT_LABELS)
 
 
 @dataclass(slots=True)

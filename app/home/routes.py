@@ -10,7 +10,9 @@ from app.auth.decorators import any_signed_in, public, roles_required
 from app.core.extensions import db
 from app.core.htmx import render
 from app.customers.stats import owner_counts, tier_counts
+from app.followups.myday import my_day
 from app.home import bp, home_url_for
+from app.referrals.forms import ActionForm as ReferralActionForm
 
 
 @bp.route("/")
@@ -28,11 +30,12 @@ def lobby():
 
 
 @bp.route("/my-day")
-@roles_required("manager")
+@roles_required("manager", "supervisor")
 def manager():
-    """Home of account managers ("my day")."""
+    """My day: home of account managers (supervisors may open theirs too): appointments, follow-ups, referrals."""
     user = current_user._get_current_object()
-    return render("home/manager.html", my_tiers=tier_counts(user, owner=user))
+    return render("home/manager.html", day=my_day(user), my_tiers=tier_counts(user, owner=user),
+                  referral_form=ReferralActionForm(formdata=None))
 
 
 @bp.route("/team")

@@ -36,6 +36,7 @@ from app.models.customer import (
 )
 from app.models.followup import (
     DEFAULT_RHYTHM_DAYS,
+    FOLLOW_UP_EVENT_LABELS,
     FOLLOW_UP_KIND_LABELS,
     FOLLOW_UP_STATUS_LABELS,
     PENDING_FOLLOW_UP_STATUSES,
@@ -69,6 +70,7 @@ from app.models.tally import CustomerTally
 
 __all__ = [
     "DEFAULT_RHYTHM_DAYS",
+    "FOLLOW_UP_EVENT_LABELS",
     "FOLLOW_UP_KIND_LABELS",
     "FOLLOW_UP_STATUS_LABELS",
     "PENDING_FOLLOW_UP_STATUSES",

@@ -58,6 +58,14 @@ FOLLOW_UP_STATUS_LABELS = {
     FollowUpStatus.CANCELLED: _l("Cancelled"),
 }
 DEFAULT_RHYTHM_DAYS = {"A": 30, "B": 90, "C": 180}
+# The customer timeline's line for each follow-up audit action.
+FOLLOW_UP_EVENT_LABELS = {
+    "follow_up_add": _l("Follow-up planned"),
+    "follow_up_complete": _l("Follow-up done"),
+    "follow_up_snooze": _l("Follow-up snoozed"),
+    "follow_up_cancel": _l("Follow-up cancelled"),
+    "follow_up_reassign": _l("Follow-up given to a colleague"),
+}
 
 
 class FollowUp(db.Model):

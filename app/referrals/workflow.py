@@ -13,6 +13,7 @@ from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.validation import CONTROL_CHARACTERS_REFUSED, has_control_characters
+from app.followups.rhythm import hand_over
 from app.introducers import tally as introducer_tally
 from app.models import Branch, Customer, CustomerShare, Referral, ReferralAccess, User
 from app.referrals.hours import add_working_hours
@@ -89,6 +90,7 @@ def _grant_access(actor: User, referral: Referral) -> str:
             audit.record(actor, "customer_reassign", subject_type="customer", subject_id=customer.id,
                          customer_id=customer.id, branch_id=customer.branch_id, old=customer.owner_id,
                          new=recipient_id, referral=referral.id)
+            hand_over([customer.id], customer.owner_id, recipient_id)
             customer.owner_id = recipient_id
             customer.updated_at = clock.now()
             customer.updated_by_id = actor.id

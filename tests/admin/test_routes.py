@@ -20,7 +20,7 @@ OTP_RE = re.compile(r'data-testid="one-time-password">([^<]+)</code>')
 READ_ENDPOINTS = {
     "admin.index", "admin.branches", "admin.new_branch", "admin.edit_branch", "admin.teams", "admin.new_team",
     "admin.edit_team", "admin.users", "admin.new_user", "admin.user", "admin.edit_user", "admin.reset_password",
-    "admin.team_options", "admin.tier_rules",
+    "admin.team_options", "admin.tier_rules", "admin.tier_rhythm",
 }
 
 
@@ -345,7 +345,7 @@ def test_role_change_takes_effect_on_the_next_request(app, world, admin_client, 
     assert user.role == "supervisor" and user.specialty is None
     again = client_for(user)
     assert again.get("/team").status_code == 200
-    assert again.get("/my-day").status_code == 403
+    assert again.get("/lobby").status_code == 403  # (supervisors may open /my-day too)
     (row,) = audit_rows("user_update", user.id)
     assert row.details["changes"]["role"] == ["manager", "supervisor"]
 
