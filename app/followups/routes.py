@@ -99,6 +99,10 @@ def _where() -> str:
     return "panel" if request.values.get("where") == "panel" else "day"
 
 
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0] if form.errors else _("Please try again.")
+
+
 @bp.route("/<int:follow_up_id>/<action>", methods=["POST"])
 @roles_required(*SALES)
 def act(follow_up_id: int, action: str):
@@ -110,8 +114,7 @@ def act(follow_up_id: int, action: str):
     follow_up = load_follow_up(user, follow_up_id, purpose)
     form = form_class()
     if not form.validate_on_submit():
-        return _answer(user, follow_up_id, status=422, action=action,
-                       error=next(iter(form.errors.values()))[0] if form.errors else _("Please try again."))
+        return _answer(user, follow_up_id, status=422, action=action, error=_first_error(form))
     try:
         result = service(user, follow_up, form)
     except services.ChangedMeanwhile:
