@@ -87,8 +87,11 @@
     syncShown(root);
     var target = root.querySelector("[aria-invalid=true]") ||
       (root.matches("[data-swap-focus]") ? root : root.querySelector("[data-swap-focus]"));
-    // [data-keep-focus]: a fragment that loads or polls by itself (a badge, a lazy panel) never takes the focus.
-    if (!target && focusLost() && !root.matches("[hx-swap-oob], #flash, [data-keep-focus]")) { target = root; }
+    // A fragment that loads or polls by itself (no user event asked for it: a badge, a lazy panel) never
+    // takes the focus; nor does one marked [data-keep-focus].
+    var config = evt.detail && evt.detail.requestConfig;
+    var quiet = !(config && config.triggeringEvent) || root.matches("[hx-swap-oob], #flash, [data-keep-focus]");
+    if (!target && focusLost() && !quiet) { target = root; }
     if (target) { focusOn(target); }
   });
 
