@@ -1,4 +1,5 @@
-"""Build (or reuse) the benchmark database: 10 branches, 100,000 customers, 1,000,000 activities.
+"""Build (or reuse) the benchmark database: 10 branches, 100,000 customers, 1,000,000 activities, 100,000
+appointments and 300,000 follow-ups.
 
     .venv/bin/python bench/load.py [--db sqlite|postgres] [--reload] [--customers 100000]
 
@@ -23,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+import schedule_data  # noqa: E402
 
-LOADER_VERSION = 8  # bump when what the loader writes changes, so old databases are rebuilt
+LOADER_VERSION = 9  # bump when what the loader writes changes, so old databases are rebuilt
 SEED = 20261123
 CHUNK = 20_000
 
@@ -90,7 +92,7 @@ def current_counts() -> dict:
     from app.core.extensions import db
 
     counts = {}
-    for table in ("branch", "user", "customer", "activity", "introduction", "referral"):
+    for table in ("branch", "user", "customer", "activity", "introduction", "referral", "appointment", "follow_up"):
         counts[table] = db.session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
     counts["alembic"] = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return counts
@@ -100,7 +102,13 @@ FULL_SIZE = common.BRANCHES * common.CUSTOMERS_PER_BRANCH
 
 
 def expected_counts(customers: int = FULL_SIZE) -> dict:
-    return {"branch": common.BRANCHES, "customer": customers, "activity": activities_for(customers)}
+    return {"branch": common.BRANCHES, "customer": customers, "activity": activities_for(customers),
+            "appointment": appointments_for(customers),
+            "follow_up": schedule_data.FOLLOW_UPS_PER_CUSTOMER * customers}
+
+
+def appointments_for(customers: int) -> int:
+    return schedule_data.APPOINTMENTS_PER_BRANCH * common.BRANCHES * customers // FULL_SIZE
 
 
 def activities_for(customers: int) -> int:
@@ -268,6 +276,9 @@ def build(kind: str, customers: int = FULL_SIZE) -> dict:
         t0 = time.perf_counter()
         load_referrals(conn, org, created, rng, now)
         timings["referrals"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        load_schedule(conn, created, rng, now, appointments_for(customers))
+        timings["schedule"] = time.perf_counter() - t0
         db.session.commit()
 
         t0 = time.perf_counter()
@@ -316,6 +327,20 @@ def load_referrals(conn, org, created, rng: random.Random, now: datetime) -> Non
         conn.execute(text(statement))
 
 
+def load_schedule(conn, created, rng: random.Random, now: datetime, appointments: int) -> None:
+    """Appointments (each branch's share, spread over its managers) and three follow-ups per customer."""
+    from app.models import Appointment, FollowUp
+
+    by_branch: dict[int, dict[int, list]] = {}
+    for c in created:
+        by_branch.setdefault(c.branch_id, {}).setdefault(c.owner_id, []).append(c)
+    for branch_id in sorted(by_branch):
+        bulk_insert(conn, Appointment.__table__, schedule_data.appointment_rows(
+            by_branch[branch_id], rng, now, appointments // len(by_branch)))
+    for start in range(0, len(created), CHUNK):
+        bulk_insert(conn, FollowUp.__table__, schedule_data.follow_up_rows(created[start:start + CHUNK], rng, now))
+
+
 # Common names and their pinyin: the pinyin search term is the one of these branch 1 has most of.
 PINYIN = {"张伟": "zhangwei", "王伟": "wangwei", "王芳": "wangfang", "李伟": "liwei", "李娜": "lina",
           "张敏": "zhangmin", "李静": "lijing", "王静": "wangjing", "刘伟": "liuwei", "王秀英": "wangxiuying",
@@ -361,8 +386,14 @@ def describe() -> dict:
     for r in rows:
         name_counts[r.name] = name_counts.get(r.name, 0) + 1
     pinyin_name = max(PINYIN, key=lambda n: (name_counts.get(n, 0), n))
+    booker = users["manager"][0]
+    booker_customers = list(db.session.scalars(
+        select(Customer.id).join(User, User.id == Customer.owner_id)
+        .where(User.username == booker, *active).order_by(Customer.id)))
+    users["booker"] = [booker]  # the booking benchmark signs every client in as this one manager
     counts = current_counts()
     return {
+        "booker_customer_ids": booker_customers,
         "counts": counts,
         "branch1_id": branch1,
         "branch1_customers": len(ids),
@@ -384,14 +415,20 @@ def describe() -> dict:
     }
 
 
+# What the booking benchmark wrote (its offers lie years after the loaded calendar); run.py also runs this
+# before each booking run, so every run books free times.
+BOOKED_BY_THE_BENCHMARK = f"DELETE FROM appointment WHERE start_at >= '{schedule_data.BOOKING_FROM.isoformat()}'"
+
+
 def reset_runtime_rows() -> None:
     """Forget what earlier benchmark runs wrote (sessions, sign-ins, page-view audits)."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, text
 
     from app.core.extensions import db
     from app.models import AuditEvent, LoginFailure, UserSession
 
     db.session.execute(delete(AuditEvent).where(AuditEvent.action != "customer_create"))
+    db.session.execute(text(BOOKED_BY_THE_BENCHMARK))
     db.session.execute(delete(UserSession))
     db.session.execute(delete(LoginFailure))
     db.session.commit()
@@ -415,12 +452,12 @@ def load(kind: str, *, reload: bool = False, customers: int = FULL_SIZE) -> dict
         app = make_app()
         with app.app_context():
             try:
+                reset_runtime_rows()  # before counting: the booking benchmark's appointments are not the load's
                 counts = current_counts()
             except Exception as exc:  # noqa: BLE001 - any problem means: rebuild
                 counts = {"error": str(exc)}
             want = expected_counts(customers)
             if all(counts.get(k) == v for k, v in want.items()) and counts.get("alembic") == head:
-                reset_runtime_rows()
                 from app.core.extensions import db
 
                 db.session.remove()

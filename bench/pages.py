@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import schedule_data
+
 ROW_MARK = '<tr id="customer-'
 
 
@@ -32,6 +34,13 @@ class Page:
     kind: str = "page"  # "bare" (the stack's ceiling), "reference" (the signed-in frame) or "page" (under the budget)
     feature: str | None = None  # skipped with a note while the app lacks this feature (404 or no rows)
     server: str = "app"  # "app" or "bare" (bench/bare.py's own gunicorn)
+    before: str | None = None  # SQL run before each measurement (a write page undoes its earlier runs)
+
+    def payload_count(self) -> int:
+        """Paths and forms go in pairs when there are as many of each, else every path takes every form."""
+        if self.forms and len(self.forms) == len(self.paths):
+            return len(self.paths)
+        return len(self.paths) * len(self.forms or [1])
 
 
 def pages(m: dict) -> list[Page]:
@@ -68,7 +77,25 @@ def pages(m: dict) -> list[Page]:
              [f"/customers/{m.get('tree_root_id')}/tree"], htmx=True, rows="any", feature="introducer trees"),
         Page("leaderboard", "introducer leaderboard (this month)", ["/referrals/introducers"], rows="any",
              shows='data-testid="leaderboard"', feature="the introducer leaderboard"),
+        Page("my_day", "my day (a manager with ~3,300 customers: today's appointments, ~150 follow-ups due)",
+             ["/my-day"], rows="any", shows='data-testid="my-day-follow-ups"', feature="my day"),
+        Page("week", "week calendar (this week's appointments)", ["/appointments/?view=week"], rows="any",
+             shows='data-testid="calendar-body"', feature="the calendar"),
+        booking_page(m),
     ]
+
+
+def booking_page(m: dict) -> Page:
+    """Offer two free times to one of the booking manager's customers (htmx, as the booking panel posts it);
+    every request books a pair nobody holds yet."""
+    from load import BOOKED_BY_THE_BENCHMARK
+
+    customers = m.get("booker_customer_ids") or [0]
+    forms = schedule_data.booking_forms(20_000)
+    paths = [f"/appointments/customer/{customers[k % len(customers)]}/book" for k in range(len(forms))]
+    return Page("booking", "booking: offer two times (htmx POST, both held, the panel answers)", paths,
+                role="booker", method="POST", forms=forms, htmx=True, rows="any",
+                shows="两个时间已保留", feature="booking", before=BOOKED_BY_THE_BENCHMARK)
 
 
 def extra_pages(m: dict) -> list[Page]:

@@ -144,6 +144,18 @@ def other_load(meter: CpuMeter, seconds: float = 1.0) -> float:
     return CpuMeter.delta(a, meter.snapshot())["other"]
 
 
+def run_sql(kind: str, statement: str) -> int:
+    """One statement on the bench database, outside the app (a write page's `before`); rows it touched."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(common.database_url(kind))
+    try:
+        with engine.begin() as conn:
+            return conn.execute(text(statement)).rowcount
+    finally:
+        engine.dispose()
+
+
 def wait_for_quiet(meter: CpuMeter, limit_s: float) -> float:
     """Wait (at most limit_s) until other processes use less than OTHER_LOAD_LIMIT cores."""
     deadline = time.monotonic() + limit_s
@@ -428,7 +440,7 @@ def drive(sc: Page, port: int, sessions: list[Session | None], concurrency: int,
     def worker(i: int) -> None:
         maker = HttpxClient if client_kind == "httpx" else RawClient
         client = maker(port, sessions[i % len(sessions)])
-        payloads = [client.build(sc, k) for k in range(len(sc.paths) * len(sc.forms or [1]))]
+        payloads = [client.build(sc, k) for k in range(sc.payload_count())]
         count = len(payloads)
         k = i * 7919  # each client walks the ids from its own place
         mine = lat[i]
@@ -549,6 +561,8 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
                 sess = sessions[page.role] if page.role else [None]
                 best = None
                 for attempt in range(1 + args.retries):
+                    if page.before:
+                        run_sql(kind, page.before)
                     quiet = wait_for_quiet(meter, args.quiet_wait)
                     r = drive(page, port, sess, conc, args.warmup, args.duration, meter, args.client,
                               args.reconnect_every)
