@@ -4,6 +4,7 @@ masking rule reads (once, for all rows)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,8 @@ from app.referrals import inbox
 from app.referrals import presenters as referral_presenters
 
 PENDING = ("open", "snoozed")
-MAX_FOLLOW_UPS = 200  # more than a day's work; the count says how many there are in all
+REFERRALS_SHOWN = 10  # the inbox has the rest
+FOLLOW_UPS_SHOWN = 20  # at a time, most overdue first; "show more" fetches the next ones
 SHOWN_APPOINTMENTS = (AppointmentStatus.PROPOSED, AppointmentStatus.HELD, AppointmentStatus.CONFIRMED,
                       AppointmentStatus.DONE, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED)
 
@@ -47,6 +49,7 @@ class MyDay:
     follow_ups: list[presenters.FollowUpRow]
     referrals: list
     due_count: int
+    more_from: int | None  # where "show more" starts, None when every due follow-up is shown
 
 
 def _start_of(day: date) -> datetime:
@@ -64,13 +67,30 @@ def due_count(user: User, today: date | None = None) -> int:
         *due_condition(user, today or rhythm.local_today()), Customer.archived_at.is_(None))) or 0
 
 
-def due_follow_ups(user: User, today: date) -> list[FollowUp]:
+def due_follow_ups(user: User, today: date, *, start: int = 0, limit: int = FOLLOW_UPS_SHOWN) -> list[FollowUp]:
     """Oldest first (the most overdue on top), with customer and assignee in the same statement."""
     return list(db.session.scalars(
         select(FollowUp).join(FollowUp.customer).options(contains_eager(FollowUp.customer),
                                                          joinedload(FollowUp.assignee))
         .where(*due_condition(user, today), Customer.archived_at.is_(None))
-        .order_by(FollowUp.due_on, FollowUp.id).limit(MAX_FOLLOW_UPS)))
+        .order_by(FollowUp.due_on, FollowUp.id).offset(start).limit(limit)))
+
+
+@dataclass
+class FollowUpPage:
+    rows: list[presenters.FollowUpRow]
+    more_from: int | None
+    full: Callable[..., bool]  # the masking rule, read for these rows' customers and `also_customers`
+
+
+def follow_up_page(user: User, today: date, start: int = 0, *, also_customers: Iterable[int] = ()) -> FollowUpPage:
+    """FOLLOW_UPS_SHOWN due rows from `start` (one more is read to know whether "show more" is needed)."""
+    found = due_follow_ups(user, today, start=start, limit=FOLLOW_UPS_SHOWN + 1)
+    shown = found[:FOLLOW_UPS_SHOWN]
+    full = policies.full_record_rule(user, {f.customer_id for f in shown} | set(also_customers))
+    rows = [presenters.row_for(user, f, today, full=full(f.customer.owner_id, f.branch_id, f.customer_id))
+            for f in shown]
+    return FollowUpPage(rows, start + len(shown) if len(found) > len(shown) else None, full)
 
 
 def todays_appointments(user: User, today: date) -> list[tuple[Appointment, str, int, int]]:
@@ -85,18 +105,16 @@ def todays_appointments(user: User, today: date) -> list[tuple[Appointment, str,
 
 def my_day(user: User) -> MyDay:
     today = rhythm.local_today()
-    follow_ups = due_follow_ups(user, today)
     appointments = todays_appointments(user, today)
-    ids = {f.customer_id for f in follow_ups} | {a.customer_id for a, *_ in appointments}
-    full = policies.full_record_rule(user, ids)
-    rows = [presenters.row_for(user, f, today, full=full(f.customer.owner_id, f.branch_id, f.customer_id))
-            for f in follow_ups]
+    follow_ups = follow_up_page(user, today, also_customers={a.customer_id for a, *_ in appointments})
+    full = follow_ups.full
     items = [AppointmentItem(
         id=a.id, when=when_text(a.start_at, a.end_at), status=a.status,
         status_label=LABELS.appointment_status.get(a.status, ""), place_label=LABELS.place.get(a.place, ""),
         purpose=a.purpose, customer_id=a.customer_id,
         customer_label=name if full(owner_id, branch_id, a.customer_id) else mask("name", name))
         for a, name, owner_id, branch_id in appointments]
-    waiting = inbox.inbox(user, inbox.InboxFilters(tab="to_me", status="open"), per_page=20)
-    count = len(rows) if len(rows) < MAX_FOLLOW_UPS else due_count(user, today)
-    return MyDay(today, items, rows, referral_presenters.present(user, waiting.rows), count)
+    waiting = inbox.inbox(user, inbox.InboxFilters(tab="to_me", status="open"), per_page=REFERRALS_SHOWN)
+    count = len(follow_ups.rows) if follow_ups.more_from is None else due_count(user, today)
+    return MyDay(today, items, follow_ups.rows, referral_presenters.present(user, waiting.rows), count,
+                 follow_ups.more_from)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.decorators import roles_required
 from app.auth.guard import safe_referrer
@@ -33,6 +34,10 @@ ACTIONS = {
     "reassign": (ReassignForm, "reassign", lambda u, f, form: services.reassign(
         u, f, form.assignee, expected_version=form.expected_version)),
 }
+
+
+ACTION_STYLES = {"complete": "btn-success", "snooze": "btn-outline-secondary", "cancel": "btn-outline-danger",
+                 "reassign": "btn-outline-primary"}
 
 
 def _current() -> User:
@@ -85,14 +90,27 @@ def add(customer_id: int):
     return _changed(response) if status == 200 else response
 
 
+@bp.app_template_global()
+def follow_up_row_text() -> dict:
+    """What every follow-up row prints besides its own data, resolved once per list instead of once per row."""
+    return {"complete": _("Done"), "snooze": _("Snooze"), "cancel": _("Cancel"), "reassign": _("Give to a colleague"),
+            "styles": ACTION_STYLES, "prefix": url_for("followups.show", follow_up_id=0)[:-1],
+            "csrf_token": generate_csrf()}
+
+
 @bp.route("/<int:follow_up_id>")
 @roles_required(*READERS)
 def show(follow_up_id: int):
-    """One follow-up as its row (opened in place from my day, or as a page without JavaScript)."""
+    """One follow-up as its row (opened in place from my day, or as a page without JavaScript); ?open=<action>
+    answers it with that action's form open."""
     user = _current()
     follow_up = load_follow_up(user, follow_up_id, "view")
     row = presenters.opened(user, follow_up, rhythm.local_today())
-    return render("followups/show.html", "followups/_row.html", row=row, where=_where())
+    action = request.args.get("open")
+    row.open_action = action if action in ACTIONS else None
+    staff = [(s.id, s.display_name) for s in services.assignable_staff(user, follow_up.customer)] \
+        if row.can_reassign else []
+    return render("followups/show.html", "followups/_row.html", row=row, where=_where(), staff=staff)
 
 
 def _where() -> str:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import redirect
+from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from app.auth.decorators import any_signed_in, public, roles_required
 from app.core.extensions import db
-from app.core.htmx import render
+from app.core.htmx import is_htmx_request, render
 from app.customers.stats import owner_counts, tier_counts
-from app.followups.myday import my_day
+from app.followups.myday import follow_up_page, my_day
+from app.followups.rhythm import local_today
 from app.home import bp, home_url_for
 from app.referrals.forms import ActionForm as ReferralActionForm
 
@@ -36,6 +37,25 @@ def manager():
     user = current_user._get_current_object()
     return render("home/manager.html", day=my_day(user), my_tiers=tier_counts(user, owner=user),
                   referral_form=ReferralActionForm(formdata=None))
+
+
+MAX_START = 100_000  # no day holds more; a larger offset is a typo or a probe
+
+
+@bp.route("/my-day/follow-ups")
+@roles_required("manager", "supervisor")
+def more_follow_ups():
+    """The next due follow-ups of my day ("show more"); without JavaScript, my day itself."""
+    user = current_user._get_current_object()
+    if not is_htmx_request():
+        return manager()
+    start = request.args.get("from", type=int) or 0
+    if not 0 <= start <= MAX_START:
+        abort(400)
+    response = make_response(render_template("home/_my_day_follow_ups.html",
+                                             page=follow_up_page(user, local_today(), start)))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.route("/team")

@@ -202,3 +202,30 @@ def test_an_archived_customers_follow_ups_leave_my_day_and_the_count(monday, wor
     db.session.commit()
     assert row.id not in _row_ids(body(manager_client.get("/my-day")))
     assert 'data-count="0"' in body(manager_client.get("/follow-ups/badge"))
+
+
+def test_a_long_day_shows_the_most_overdue_first_and_the_rest_on_demand(monday, world, make_customer, manager_client):
+    from app.followups.myday import FOLLOW_UPS_SHOWN
+
+    rows = [plan(make_customer(world.manager), world.manager, due=TODAY - timedelta(days=40 - k))
+            for k in range(FOLLOW_UPS_SHOWN + 5)]
+    page = body(manager_client.get("/my-day"))
+    assert _row_ids(page) == [r.id for r in rows[:FOLLOW_UPS_SHOWN]]
+    assert f"（{FOLLOW_UPS_SHOWN + 5}）" in page or f"({FOLLOW_UPS_SHOWN + 5})" in page
+    more = manager_client.get(f"/my-day/follow-ups?from={FOLLOW_UPS_SHOWN}", headers={"HX-Request": "true"})
+    assert more.status_code == 200 and "<html" not in body(more)
+    assert _row_ids(body(more)) == [r.id for r in rows[FOLLOW_UPS_SHOWN:]]
+    assert 'data-testid="my-day-more"' not in body(more)  # nothing after the last one
+    assert manager_client.get("/my-day/follow-ups?from=-1", headers={"HX-Request": "true"}).status_code == 400
+    assert manager_client.get("/my-day/follow-ups?from=99999999999999999999",
+                              headers={"HX-Request": "true"}).status_code == 400
+
+
+def test_an_action_form_opens_in_place(monday, world, customer, manager_client):
+    row = plan(customer, world.manager, due=TODAY)
+    page = body(manager_client.get("/my-day"))
+    assert f'href="/follow-ups/{row.id}?open=complete&amp;where=day"' in page and 'name="outcome"' not in page
+    opened = body(manager_client.get(f"/follow-ups/{row.id}?open=complete&where=day", headers={"HX-Request": "true"}))
+    assert 'name="outcome"' in opened and 'name="csrf_token"' in opened and "<html" not in opened
+    other = body(manager_client.get(f"/follow-ups/{row.id}?open=nonsense", headers={"HX-Request": "true"}))
+    assert 'name="outcome"' not in other and 'name="until"' not in other
