@@ -77,7 +77,8 @@ def take_write_lock() -> None:
 def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int, ...] = ()) -> bool:
     return bool(db.session.scalar(select(exists().where(
         Appointment.staff_id == staff_id, Appointment.status.in_(BLOCKING_STATUSES),
-        Appointment.start_at < end, Appointment.end_at > start, Appointment.id.not_in(ignore or (0,))))))
+        Appointment.start_at < end, Appointment.start_at > start - slot_rules.LONGEST, Appointment.end_at > start,
+        Appointment.id.not_in(ignore or (0,))))))
 
 
 def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:

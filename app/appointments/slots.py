@@ -16,6 +16,9 @@ from app.models import BLOCKING_STATUSES, Appointment
 WORKING_BLOCKS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
 STEP = timedelta(minutes=30)
 LENGTHS = (30, 60)
+# Every appointment lasts one of LENGTHS (booking offers only those; rescheduling keeps the length), so one that
+# overlaps [start, end) starts after start - LONGEST: the lower bound keeps the staff index scan to a few rows.
+LONGEST = timedelta(minutes=max(LENGTHS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ def busy_intervals(staff_id: int, start: datetime, end: datetime) -> list[tuple[
     rows = db.session.execute(
         select(Appointment.start_at, Appointment.end_at)
         .where(Appointment.staff_id == staff_id, Appointment.status.in_(BLOCKING_STATUSES),
-               Appointment.start_at < end, Appointment.end_at > start)
+               Appointment.start_at < end, Appointment.start_at > start - LONGEST, Appointment.end_at > start)
         .order_by(Appointment.start_at)).all()
     return [(row.start_at, row.end_at) for row in rows]
 
