@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,6 +24,20 @@ CALENDAR_ROLES = ("manager", "supervisor")
 
 def _current() -> User:
     return current_user._get_current_object()
+
+
+# The path after /appointments/<id>/ of each action a calendar event offers.
+EVENT_ACTION_PATHS = {"choose": "choose", "confirm": "confirm", "done": "done", "no_show": "no-show",
+                      "reschedule": "reschedule", "cancel": "cancel"}
+
+
+@bp.app_template_global()
+def calendar_event_text(cal) -> dict:
+    """What every calendar event's forms repeat, resolved once per calendar: the CSRF token and the calendar's
+    state as hidden fields, and the URL prefixes."""
+    fields = render_template("appointments/_state_fields.html", token=generate_csrf(), state=cal.state())
+    return {"state_fields": Markup(fields), "prefix": url_for("appointments.calendar"), "paths": EVENT_ACTION_PATHS,
+            "customer_prefix": url_for("customers.show", customer_id=0)[:-1]}
 
 
 def calendar_page(user: User, state: Mapping, *, status: int = 200, new_feed_url: str | None = None) -> Response:

@@ -95,6 +95,7 @@ def follow_up_row_text() -> dict:
     """What every follow-up row prints besides its own data, resolved once per list instead of once per row."""
     return {"complete": _("Done"), "snooze": _("Snooze"), "cancel": _("Cancel"), "reassign": _("Give to a colleague"),
             "styles": ACTION_STYLES, "prefix": url_for("followups.show", follow_up_id=0)[:-1],
+            "customer_prefix": url_for("customers.show", customer_id=0)[:-1],
             "csrf_token": generate_csrf()}
 
 
