@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Response, abort, flash, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.appointments import bp, ics
 from app.appointments import feed as feeds
@@ -32,11 +31,9 @@ EVENT_ACTION_PATHS = {"choose": "choose", "confirm": "confirm", "done": "done", 
 
 
 @bp.app_template_global()
-def calendar_event_text(cal) -> dict:
-    """What every calendar event's forms repeat, resolved once per calendar: the CSRF token and the calendar's
-    state as hidden fields, and the URL prefixes."""
-    fields = render_template("appointments/_state_fields.html", token=generate_csrf(), state=cal.state())
-    return {"state_fields": Markup(fields), "prefix": url_for("appointments.calendar"), "paths": EVENT_ACTION_PATHS,
+def calendar_event_text() -> dict:
+    """What every calendar event's forms repeat, resolved once per calendar: the CSRF token, the URL prefixes."""
+    return {"csrf_token": generate_csrf(), "prefix": url_for("appointments.calendar"), "paths": EVENT_ACTION_PATHS,
             "customer_prefix": url_for("customers.show", customer_id=0)[:-1]}
 
 
