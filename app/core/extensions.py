@@ -53,11 +53,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+WRITE_COMMITTED = "yinjian.write_committed"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
     mode = request_mode()
+    if mode == "write" and request.environ.get(WRITE_COMMITTED):
+        # The request's change is committed; what follows draws the answer, which reads like a GET
+        # and must not hold the write lock while it renders.
+        mode = "read"
     if mode == "write":
         # A deferred transaction that reads and then writes fails at once with "database is locked"
         # when another writer committed meanwhile; requests that change data take the write lock
@@ -68,6 +75,12 @@ def _sqlite_begin(conn) -> None:
     # "read": no BEGIN. Each statement is its own transaction (autocommit), which is all a page that
     # only reads needs; the few single-row writes such a request makes (session last-seen, the view's
     # audit row) commit on their own.
+
+
+@event.listens_for(Engine, "commit")
+def _sqlite_write_committed(conn) -> None:
+    if conn.dialect.name == "sqlite" and has_request_context():
+        request.environ[WRITE_COMMITTED] = True  # per request (g can outlive one in tests' app contexts)
 
 
 def request_mode() -> str:

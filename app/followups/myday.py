@@ -24,8 +24,8 @@ from app.referrals import inbox
 from app.referrals import presenters as referral_presenters
 
 PENDING = ("open", "snoozed")
-REFERRALS_SHOWN = 10  # the inbox has the rest
-FOLLOW_UPS_SHOWN = 20  # at a time, most overdue first; "show more" fetches the next ones
+REFERRALS_SHOWN = 5  # the most urgent; the inbox has the rest
+FOLLOW_UPS_SHOWN = 10  # at a time, most overdue first; "show more" fetches the next ones
 SHOWN_APPOINTMENTS = (AppointmentStatus.PROPOSED, AppointmentStatus.HELD, AppointmentStatus.CONFIRMED,
                       AppointmentStatus.DONE, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED)
 
