@@ -20,7 +20,7 @@ from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
 from app.core.scoping import MAX_ID, in_own_branch, staff_visible_to
-from app.models import Appointment, AppointmentStatus, User
+from app.models import Appointment, AppointmentStatus, Customer, User
 
 VIEWS = ("week", "day")
 TEAM = "team"
@@ -155,7 +155,10 @@ def whose(viewer: User, staff_param: str | None) -> tuple[str, User | None]:
 def _appointments(viewer: User, staff: User | None, first: date, last: date) -> list[Appointment]:
     start, end = slot_rules.from_local(first, DAY_START), slot_rules.from_local(last + timedelta(days=1), DAY_START)
     stmt = (select(Appointment)
-            .options(joinedload(Appointment.customer), joinedload(Appointment.staff))
+            # only what an event shows and the policies read: a customer row is wide
+            .options(joinedload(Appointment.customer).load_only(Customer.name, Customer.owner_id, Customer.branch_id,
+                                                                Customer.archived_at),
+                     joinedload(Appointment.staff).load_only(User.display_name, User.branch_id))
             .where(Appointment.start_at >= start, Appointment.start_at < end,
                    Appointment.status.not_in(HIDDEN_STATUSES))
             .order_by(Appointment.start_at, Appointment.id))
@@ -182,6 +185,12 @@ def _event(viewer: User, appointment: Appointment, rows: list[Row], sees_full) -
         staff_name=appointment.staff.display_name, cancel_reason=masked(appointment.cancel_reason),
         outcome=masked(appointment.outcome), next_step=masked(appointment.next_step),
         actions=transitions.actions_for(appointment) if can_act else [])
+
+
+def event_for(viewer: User, appointment: Appointment) -> Event:
+    """One appointment as the calendar shows it (its actions fetched on opening)."""
+    rule = policies.full_record_rule(viewer, {appointment.customer_id})
+    return _event(viewer, appointment, calendar_rows(), rule)
 
 
 def _colleagues(viewer: User) -> list[tuple[int, str]]:

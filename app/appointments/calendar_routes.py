@@ -4,6 +4,7 @@ which a phone calendar app fetches with the private token instead of a session."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -31,10 +32,12 @@ EVENT_ACTION_PATHS = {"choose": "choose", "confirm": "confirm", "done": "done", 
 
 
 @bp.app_template_global()
-def calendar_event_text() -> dict:
-    """What every calendar event's forms repeat, resolved once per calendar: the CSRF token, the URL prefixes."""
+def calendar_event_text(state: Mapping) -> dict:
+    """What every calendar event repeats, resolved once per calendar: the CSRF token, the URL prefixes, the
+    calendar's state (view, day, whose) as a query string for the action forms fetched on opening."""
     return {"csrf_token": generate_csrf(), "prefix": url_for("appointments.calendar"), "paths": EVENT_ACTION_PATHS,
-            "customer_prefix": url_for("customers.show", customer_id=0)[:-1]}
+            "customer_prefix": url_for("customers.show", customer_id=0)[:-1],
+            "panel_prefix": url_for("appointments.panel", customer_id=0)[:-1], "state_query": urlencode(state)}
 
 
 def calendar_page(user: User, state: Mapping, *, status: int = 200, new_feed_url: str | None = None) -> Response:

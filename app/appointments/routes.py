@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.appointments import actions, bp, ics, presenters
+from app.appointments import actions, bp, calendar, ics, presenters
 from app.appointments import slots as slot_rules
 from app.appointments.booking import SlotTaken, book, staff_for
 from app.appointments.calendar_routes import calendar_page
@@ -20,6 +20,7 @@ from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
 from app.customers.forms import options
 from app.customers.loaders import load_customer
+from app.followups import myday  # module, not name: app.followups imports this package while it loads
 from app.models import User
 
 SALES = ("manager", "supervisor")
@@ -71,7 +72,7 @@ def book_for(customer_id: int):
         except InvalidInput as exc:
             put_on_form(exc, form)
             refused = exc.errors.get("slots")
-            status = 409 if isinstance(exc, SlotTaken) and not is_htmx_request() else 200
+            status = 409 if isinstance(exc, SlotTaken) else 200  # the panel swaps a 409 in (data-swap-errors)
         else:
             db.session.commit()
             flash(_("The appointment is booked.") if form.mode.data != "offer" else
@@ -91,8 +92,13 @@ def _calendar_state() -> dict | None:
 
 
 def _after_action(user: User, appointment, *, whole_panel: bool = False, status: int = 200) -> Response:
-    """htmx: the row (or the panel, when other rows changed too), or the calendar's body when the action came
-    from the calendar; no JavaScript: back to the panel or the calendar page."""
+    """htmx: the row (or the panel, when other rows changed too), the calendar's body or my day's appointments
+    when the action came from there; no JavaScript: back to the panel, the calendar or my day."""
+    if request.form.get("from") == "day":  # sent from my day: its appointments answer
+        if not is_htmx_request():
+            return redirect_or_hx(url_for("home.manager"))
+        return render("home/manager.html", "home/_my_day_appointments.html", status=status,
+                      appointments=myday.todays_items(user))
     state = _calendar_state()
     if state is not None:
         if not is_htmx_request():
@@ -170,6 +176,22 @@ def reschedule(appointment_id: int):
     """Move to a new time; the old row stays as history pointing to the new one."""
     return _act(appointment_id, RescheduleForm, lambda u, a, f: actions.reschedule(u, a, f.start()),
                 whole_panel=True)
+
+
+CALENDAR_STATE_KEYS = ("view", "day", "staff")
+
+
+@bp.route("/<int:appointment_id>/actions")
+@roles_required(*SALES)
+def event_actions(appointment_id: int):
+    """A calendar event's action forms, fetched when the user opens them; they post back the calendar's state."""
+    user = _current()
+    appointment = load_appointment(user, appointment_id, "act")
+    origin = "day" if request.args.get("from") == "day" else "calendar"
+    state = {key: request.args[key][:20] for key in CALENDAR_STATE_KEYS if request.args.get(key)} \
+        if origin == "calendar" else {}
+    return render("appointments/event_actions.html", "appointments/_event_actions.html",
+                  event=calendar.event_for(user, appointment), calendar_state=state, origin=origin)
 
 
 @bp.route("/<int:appointment_id>.ics")

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from app.appointments import transitions
 from app.appointments.presenters import when_text
 from app.core import policies
 from app.core.extensions import db
@@ -40,6 +41,7 @@ class AppointmentItem:
     purpose: str
     customer_id: int
     customer_label: str
+    actions: list[str]  # what the user may do with it from my day (transitions.ROW_ACTIONS)
 
 
 @dataclass
@@ -70,8 +72,11 @@ def due_count(user: User, today: date | None = None) -> int:
 def due_follow_ups(user: User, today: date, *, start: int = 0, limit: int = FOLLOW_UPS_SHOWN) -> list[FollowUp]:
     """Oldest first (the most overdue on top), with customer and assignee in the same statement."""
     return list(db.session.scalars(
-        select(FollowUp).join(FollowUp.customer).options(contains_eager(FollowUp.customer),
-                                                         joinedload(FollowUp.assignee))
+        select(FollowUp).join(FollowUp.customer).options(
+            # only what a row shows and the masking rule reads: a customer row is wide
+            contains_eager(FollowUp.customer).load_only(Customer.name, Customer.tier, Customer.owner_id,
+                                                        Customer.branch_id, Customer.archived_at),
+            joinedload(FollowUp.assignee).load_only(User.display_name))
         .where(*due_condition(user, today), Customer.archived_at.is_(None))
         .order_by(FollowUp.due_on, FollowUp.id).offset(start).limit(limit)))
 
@@ -93,27 +98,44 @@ def follow_up_page(user: User, today: date, start: int = 0, *, also_customers: I
     return FollowUpPage(rows, start + len(shown) if len(found) > len(shown) else None, full)
 
 
-def todays_appointments(user: User, today: date) -> list[tuple[Appointment, str, int, int]]:
-    stmt = (select(Appointment, Customer.name, Customer.owner_id, Customer.branch_id)
-            .join(Customer, Customer.id == Appointment.customer_id)
+def todays_appointments(user: User, today: date) -> list[Appointment]:
+    """The user's appointments of `today` in time order, each with the few customer columns an item needs."""
+    stmt = (select(Appointment).join(Appointment.customer)
+            .options(contains_eager(Appointment.customer).load_only(Customer.name, Customer.owner_id,
+                                                                    Customer.branch_id, Customer.archived_at))
             .where(Appointment.staff_id == user.id, Appointment.start_at >= _start_of(today),
                    Appointment.start_at < _start_of(today + timedelta(days=1)),
                    Appointment.status.in_([s.value for s in SHOWN_APPOINTMENTS]))
             .order_by(Appointment.start_at, Appointment.id))
-    return list(db.session.execute(stmt).all())
+    return list(db.session.scalars(stmt))
+
+
+def appointment_items(user: User, appointments: list[Appointment], full: Callable[..., bool]) -> list[AppointmentItem]:
+    items = []
+    for a in appointments:
+        customer = a.customer
+        can_act = policies.can_act_on_appointment(user, a)
+        items.append(AppointmentItem(
+            id=a.id, when=when_text(a.start_at, a.end_at), status=a.status,
+            status_label=LABELS.appointment_status.get(a.status, ""), place_label=LABELS.place.get(a.place, ""),
+            purpose=a.purpose, customer_id=a.customer_id,
+            customer_label=customer.name if full(customer.owner_id, customer.branch_id, a.customer_id)
+            else mask("name", customer.name),
+            actions=transitions.actions_for(a) if can_act else []))
+    return items
+
+
+def todays_items(user: User) -> list[AppointmentItem]:
+    """My day's appointment section alone (the answer to an action taken from it)."""
+    appointments = todays_appointments(user, rhythm.local_today())
+    return appointment_items(user, appointments, policies.full_record_rule(user, {a.customer_id for a in appointments}))
 
 
 def my_day(user: User) -> MyDay:
     today = rhythm.local_today()
     appointments = todays_appointments(user, today)
-    follow_ups = follow_up_page(user, today, also_customers={a.customer_id for a, *_ in appointments})
-    full = follow_ups.full
-    items = [AppointmentItem(
-        id=a.id, when=when_text(a.start_at, a.end_at), status=a.status,
-        status_label=LABELS.appointment_status.get(a.status, ""), place_label=LABELS.place.get(a.place, ""),
-        purpose=a.purpose, customer_id=a.customer_id,
-        customer_label=name if full(owner_id, branch_id, a.customer_id) else mask("name", name))
-        for a, name, owner_id, branch_id in appointments]
+    follow_ups = follow_up_page(user, today, also_customers={a.customer_id for a in appointments})
+    items = appointment_items(user, appointments, follow_ups.full)
     waiting = inbox.inbox(user, inbox.InboxFilters(tab="to_me", status="open"), per_page=REFERRALS_SHOWN)
     count = len(follow_ups.rows) if follow_ups.more_from is None else due_count(user, today)
     return MyDay(today, items, follow_ups.rows, referral_presenters.present(user, waiting.rows), count,

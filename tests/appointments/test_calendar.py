@@ -299,3 +299,18 @@ def test_the_supervisor_acts_from_the_team_view(monday, world, make_customer, su
     assert response.status_code == 200 and "李四" in body(response)
     assert tr("With %(name)s", name=world.colleague.display_name) in body(response)  # still the team view
     assert appointments()[0].status == "confirmed"
+
+
+def test_an_events_actions_are_fetched_on_opening_with_the_calendars_state(monday, world, customer, manager_client):
+    confirmed = _book(world.manager, customer, MONDAY_8AM + timedelta(hours=2))[0]
+    week = body(manager_client.get("/appointments/?view=week&day=2026-12-07"))
+    assert f"/appointments/{confirmed.id}/actions?view=week&amp;day=2026-12-07" in week
+    assert f'id="cal-outcome-{confirmed.id}"' not in week  # the forms are not drawn until opened
+    opened = manager_client.get(f"/appointments/{confirmed.id}/actions?view=week&day=2026-12-07", headers=HX)
+    page = body(opened)
+    assert opened.status_code == 200 and "<html" not in page
+    assert f'action="/appointments/{confirmed.id}/cancel"' in page and 'name="csrf_token"' in page
+    assert 'name="from" value="calendar"' in page and 'name="day" value="2026-12-07"' in page
+    assert f'name="version" value="{confirmed.version}"' in page
+    odd = body(manager_client.get(f"/appointments/{confirmed.id}/actions?day=%22%3E%3Cscript%3E", headers=HX))
+    assert "<script>" not in odd  # the state goes back escaped, and the calendar validates it again

@@ -52,6 +52,8 @@ EXPECTED = {
                                                   lambda: {"outcome": "已面谈"}),
     ("appointments.reschedule", "POST"):         ((403, 303, 403, 303, 403, 404), _aid("confirmed"),
                                                   lambda: {"new_date": "2026-12-09", "new_time": "11:00"}),
+    # A calendar event's action forms: who may act on it (a colleague may not, another branch never sees it).
+    ("appointments.event_actions", "GET"):       ((403, 200, 403, 200, 403, 404), _aid("confirmed"), None),
     ("appointments.download_ics", "GET"):        ((403, 200, 200, 200, 200, 404), _aid("confirmed"), None),
     # The manager's week: their own, their supervisor's pick; a colleague may not, another branch never sees it.
     ("appointments.calendar", "GET"):            ((403, 200, 403, 200, 403, 404), _staff, None),

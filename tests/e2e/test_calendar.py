@@ -1,5 +1,6 @@
 """Calendar journey (issue 11): from a customer page a manager offers two times, the customer picks the
-second, the week calendar shows it, and the manager marks it done from the calendar; moving between weeks
+second, the week calendar shows it, the manager marks it done from the calendar, my day shows it done and the
+follow-up it proposed appears on the customer's page; moving between weeks
 swaps the calendar in place (URL pushed, back works); on a desktop and a 375 px phone (a day list there)."""
 
 from __future__ import annotations
@@ -84,6 +85,13 @@ def test_offer_choose_see_in_the_week_and_mark_done_from_the_calendar(new_page, 
     expect(page.locator("#flash")).to_contain_text("已保存")
     _no_horizontal_scroll(page)
     axe(page, "calendar after done")
+
+    # My day lists the meeting as done, and the follow-up it proposed (in three days) waits on the customer's page.
+    page.goto("/my-day")
+    expect(page.locator(f"#my-day-appointment-{event_id}[data-status=done]")).to_be_visible()
+    page.goto(f"/customers/{demo.own_customer}")
+    expect(page.locator("[data-testid=follow-ups-panel] [data-testid=follow-up-row][data-kind=after_appt]").first
+           ).to_be_visible()
 
 
 def test_the_supervisor_picks_a_colleague_and_the_url_follows(new_page, session_of, axe):

@@ -229,3 +229,28 @@ def test_an_action_form_opens_in_place(monday, world, customer, manager_client):
     assert 'name="outcome"' in opened and 'name="csrf_token"' in opened and "<html" not in opened
     other = body(manager_client.get(f"/follow-ups/{row.id}?open=nonsense", headers={"HX-Request": "true"}))
     assert 'name="outcome"' not in other and 'name="until"' not in other
+
+
+def test_an_appointment_is_done_or_moved_from_my_day_in_place(world, customer, client_for):
+    clock.freeze(MONDAY - timedelta(days=1))
+    meeting, = book(world.manager, customer, BookingRequest(mode="direct", starts=(MONDAY + timedelta(hours=1),),
+                                                            minutes=30, place="branch", location=None, purpose="面谈"))
+    db.session.commit()
+    clock.freeze(MONDAY + timedelta(hours=2))  # the meeting is over
+    client = client_for(world.manager)
+    page = body(client.get("/my-day"))
+    assert f"/appointments/{meeting.id}/actions?from=day" in page and 'name="outcome"' not in page
+    opened = body(client.get(f"/appointments/{meeting.id}/actions?from=day", headers={"HX-Request": "true"}))
+    assert 'name="from" value="day"' in opened and 'hx-target="#my-day-appointment-list"' in opened
+    assert 'name="outcome"' in opened and 'name="new_date"' in opened
+    done = client.hx("POST", f"/appointments/{meeting.id}/done",
+                     {"from": "day", "version": str(meeting.version), "outcome": "客户同意配置", "next_step": ""})
+    answer = body(done)
+    assert done.status_code == 200 and answer.lstrip().startswith('<div id="my-day-appointment-list"')
+    assert 'data-status="done"' in answer and "<html" not in answer
+    db.session.expire_all()
+    assert db.session.get(type(meeting), meeting.id).status == "done"
+    refused = client.hx("POST", f"/appointments/{meeting.id}/cancel",
+                        {"from": "day", "version": str(meeting.version), "reason": "x"})
+    assert refused.status_code == 200 and 'id="my-day-appointment-list"' in body(refused)  # changed meanwhile: said there
+    assert db.session.get(type(meeting), meeting.id).status == "done"
