@@ -97,7 +97,7 @@ def _after_action(user: User, appointment, *, whole_panel: bool = False, status:
     if request.form.get("from") == "day":  # sent from my day: its appointments answer
         if not is_htmx_request():
             return redirect_or_hx(url_for("home.manager"))
-        return render("home/manager.html", "home/_my_day_appointments.html", status=status,
+        return render("home/my_day_section.html", "home/_my_day_appointments.html", status=status,
                       appointments=myday.todays_items(user))
     state = _calendar_state()
     if state is not None:

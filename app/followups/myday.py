@@ -1,10 +1,10 @@
 """My day (the account manager's home): today's appointments, follow-ups due today and overdue, referrals
-waiting. A fixed number of statements whatever the number of items: one per section, plus the shares the
-masking rule reads (once, for all rows)."""
+waiting. Each section is loaded on its own (home/routes.py) in a fixed number of statements whatever the number
+of items: its rows, plus the shares the masking rule reads (once, for all rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -44,16 +44,6 @@ class AppointmentItem:
     actions: list[str]  # what the user may do with it from my day (transitions.ROW_ACTIONS)
 
 
-@dataclass
-class MyDay:
-    today: date
-    appointments: list[AppointmentItem]
-    follow_ups: list[presenters.FollowUpRow]
-    referrals: list
-    due_count: int
-    more_from: int | None  # where "show more" starts, None when every due follow-up is shown
-
-
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
 
@@ -85,14 +75,15 @@ def due_follow_ups(user: User, today: date, *, start: int = 0, limit: int = FOLL
 class FollowUpPage:
     rows: list[presenters.FollowUpRow]
     more_from: int | None
-    full: Callable[..., bool]  # the masking rule, read for these rows' customers and `also_customers`
+    full: Callable[..., bool]  # the masking rule, read for these rows' customers
+    due_count: int | None = None  # all due (follow_ups_section fills it)
 
 
-def follow_up_page(user: User, today: date, start: int = 0, *, also_customers: Iterable[int] = ()) -> FollowUpPage:
+def follow_up_page(user: User, today: date, start: int = 0) -> FollowUpPage:
     """FOLLOW_UPS_SHOWN due rows from `start` (one more is read to know whether "show more" is needed)."""
     found = due_follow_ups(user, today, start=start, limit=FOLLOW_UPS_SHOWN + 1)
     shown = found[:FOLLOW_UPS_SHOWN]
-    full = policies.full_record_rule(user, {f.customer_id for f in shown} | set(also_customers))
+    full = policies.full_record_rule(user, {f.customer_id for f in shown})
     rows = [presenters.row_for(user, f, today, full=full(f.customer.owner_id, f.branch_id, f.customer_id))
             for f in shown]
     return FollowUpPage(rows, start + len(shown) if len(found) > len(shown) else None, full)
@@ -131,12 +122,15 @@ def todays_items(user: User) -> list[AppointmentItem]:
     return appointment_items(user, appointments, policies.full_record_rule(user, {a.customer_id for a in appointments}))
 
 
-def my_day(user: User) -> MyDay:
+def follow_ups_section(user: User, start: int = 0) -> FollowUpPage:
+    """My day's follow-ups from `start`, with the count of all that are due (one COUNT only when there are more)."""
     today = rhythm.local_today()
-    appointments = todays_appointments(user, today)
-    follow_ups = follow_up_page(user, today, also_customers={a.customer_id for a in appointments})
-    items = appointment_items(user, appointments, follow_ups.full)
+    page = follow_up_page(user, today, start)
+    page.due_count = start + len(page.rows) if page.more_from is None else due_count(user, today)
+    return page
+
+
+def referrals_section(user: User) -> list:
+    """The referrals waiting for the user, most urgent first (the inbox's order), REFERRALS_SHOWN of them."""
     waiting = inbox.inbox(user, inbox.InboxFilters(tab="to_me", status="open"), per_page=REFERRALS_SHOWN)
-    count = len(follow_ups.rows) if follow_ups.more_from is None else due_count(user, today)
-    return MyDay(today, items, follow_ups.rows, referral_presenters.present(user, waiting.rows), count,
-                 follow_ups.more_from)
+    return referral_presenters.present(user, waiting.rows)

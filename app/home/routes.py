@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, make_response, redirect, render_template, request
+from flask import abort, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -10,7 +11,7 @@ from app.auth.decorators import any_signed_in, public, roles_required
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, render
 from app.customers.stats import owner_counts, tier_counts
-from app.followups.myday import follow_up_page, my_day
+from app.followups.myday import follow_ups_section, referrals_section, todays_items
 from app.followups.rhythm import local_today
 from app.home import bp, home_url_for
 from app.referrals.forms import ActionForm as ReferralActionForm
@@ -33,29 +34,47 @@ def lobby():
 @bp.route("/my-day")
 @roles_required("manager", "supervisor")
 def manager():
-    """My day: home of account managers (supervisors may open theirs too): appointments, follow-ups, referrals."""
+    """My day: home of account managers (supervisors may open theirs too). The page is the frame and the
+    customer counts; its three sections load on their own (below), each also a page without JavaScript."""
     user = current_user._get_current_object()
-    return render("home/manager.html", day=my_day(user), my_tiers=tier_counts(user, owner=user),
-                  referral_form=ReferralActionForm(formdata=None))
+    return render("home/manager.html", today=local_today(), my_tiers=tier_counts(user, owner=user))
 
 
 MAX_START = 100_000  # no day holds more; a larger offset is a typo or a probe
 
 
+def _section(partial: str, title: str, **context):
+    """A section of my day: the fragment for htmx, else a page of its own."""
+    return render("home/my_day_section.html", partial, section=partial, title=title, **context)
+
+
 @bp.route("/my-day/follow-ups")
 @roles_required("manager", "supervisor")
 def more_follow_ups():
-    """The next due follow-ups of my day ("show more"); without JavaScript, my day itself."""
-    user = current_user._get_current_object()
-    if not is_htmx_request():
-        return manager()
+    """The follow-ups due today and overdue, FOLLOW_UPS_SHOWN at a time from ?from= ("show more" appends)."""
     start = request.args.get("from", type=int) or 0
     if not 0 <= start <= MAX_START:
         abort(400)
-    response = make_response(render_template("home/_my_day_follow_ups.html",
-                                             page=follow_up_page(user, local_today(), start)))
-    response.vary.add("HX-Request")
-    return response
+    due = follow_ups_section(current_user._get_current_object(), start)
+    partial = "home/_my_day_follow_ups.html" if start and is_htmx_request() else "home/_my_day_follow_ups_section.html"
+    return _section(partial, _("Follow-ups due"), due=due)
+
+
+@bp.route("/my-day/appointments")
+@roles_required("manager", "supervisor")
+def my_appointments():
+    """Today's appointments, each with its actions fetched when opened."""
+    return _section("home/_my_day_appointments.html", _("Today's appointments"),
+                    appointments=todays_items(current_user._get_current_object()))
+
+
+@bp.route("/my-day/referrals")
+@roles_required("manager", "supervisor")
+def my_referrals():
+    """The referrals waiting for me, most urgent first."""
+    return _section("home/_my_day_referrals.html", _("Referrals waiting for me"),
+                    referrals=referrals_section(current_user._get_current_object()),
+                    referral_form=ReferralActionForm(formdata=None))
 
 
 @bp.route("/team")

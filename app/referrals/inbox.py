@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.core import clock, policies
 from app.core.extensions import db
-from app.core.scoping import branch_predicate
+from app.core.scoping import branch_predicate, branch_scope
 from app.core.validation import day_param
 from app.customers.search import id_param
 from app.models import Customer, Referral, ReferralNeed, ReferralStatus, User
@@ -58,8 +59,15 @@ class InboxFilters:
                 if v not in (None, "") and not (k == "page" and v == 1)}
 
 
-def overdue_condition(now: datetime):
-    """Still waiting for an answer after its accept-by time."""
+# The statements take their values as bound parameters and are built once per shape of filters (which tab,
+# which filters are set), like graph.CHAIN: building and cache-keying a select of this size cost more than
+# running it.
+NOW = bindparam("now", type_=Referral.accept_due_at.type)
+OPEN_STATUSES = ("sent", "accepted", "contacted")
+
+
+def overdue_condition(now):
+    """Still waiting for an answer after its accept-by time (`now`: a datetime or the NOW parameter)."""
     return and_(Referral.status == ReferralStatus.SENT.value, Referral.accept_due_at < now)
 
 
@@ -70,8 +78,8 @@ ROW_COLUMNS = (Customer.name.label("customer_name"), Customer.owner_id.label("cu
                SENDER.display_name.label("sender_name"), RECIPIENT.display_name.label("recipient_name"))
 
 
-def _base(now: datetime) -> Select:
-    overdue = case((overdue_condition(now), 1), else_=0).label("overdue")
+def _base() -> Select:
+    overdue = case((overdue_condition(NOW), 1), else_=0).label("overdue")
     # Plain rows, not ORM objects: the inbox only shows them (an action loads its referral again).
     return (select(*Referral.__table__.c, *ROW_COLUMNS, overdue)
             .join(Customer, Customer.id == Referral.customer_id)
@@ -79,42 +87,54 @@ def _base(now: datetime) -> Select:
             .join(RECIPIENT, RECIPIENT.id == Referral.recipient_id))
 
 
+ONE_ROW = _base().where(Referral.id == bindparam("referral_id"))
+
+
 def _local_bounds(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(tz))
 
 
-def inbox_ids(user: User, filters: InboxFilters, now: datetime) -> Select:
-    """The ids of the referrals in the tab and filters, in the inbox's order (referral columns only)."""
-    stmt = select(Referral.id)
-    if filters.tab == "to_me":
-        stmt = stmt.where(Referral.recipient_id == user.id)
-    elif filters.tab == "from_me":
-        stmt = stmt.where(Referral.sender_id == user.id)
-    elif policies.can_see_branch_referrals(user):
-        stmt = stmt.where(branch_predicate(user, Referral.branch_id))
-    else:
-        stmt = stmt.where(false())
-    if filters.status == "overdue":
-        stmt = stmt.where(overdue_condition(now))
-    elif filters.status == "open":
-        stmt = stmt.where(Referral.status.in_(("sent", "accepted", "contacted")))
-    elif filters.status:
-        stmt = stmt.where(Referral.status == filters.status)
-    if filters.need:
-        stmt = stmt.where(Referral.need == filters.need)
-    if filters.person:
-        stmt = stmt.where(or_(Referral.sender_id == filters.person, Referral.recipient_id == filters.person))
-    tz = current_app.config["DISPLAY_TIMEZONE"]
-    if filters.start:
-        stmt = stmt.where(Referral.sent_at >= _local_bounds(filters.start, tz))
-    if filters.end:
-        stmt = stmt.where(Referral.sent_at < _local_bounds(filters.end + timedelta(days=1), tz))
-    return stmt.order_by(*_inbox_order(now))
-
-
-def _inbox_order(now: datetime) -> tuple:
+def _inbox_order() -> tuple:
     """Overdue first, then the newest."""
-    return case((overdue_condition(now), 0), else_=1), Referral.sent_at.desc(), Referral.id.desc()
+    return case((overdue_condition(NOW), 0), else_=1), Referral.sent_at.desc(), Referral.id.desc()
+
+
+def _who(user: User, tab: str) -> tuple[str, dict]:
+    """Which referrals a tab holds for `user`: the shape of the condition and its values."""
+    if tab in ("to_me", "from_me"):
+        return tab, {"user_id": user.id}
+    if tab == "branch" and policies.can_see_branch_referrals(user):
+        scope, branch_id = branch_scope(user)
+        return ("all", {}) if scope == "all" else (("branch", {"branch_id": branch_id}) if scope == "branch"
+                                                   else ("none", {}))
+    return "none", {}
+
+
+@lru_cache(maxsize=512)
+def _page_statement(who: str, status: str, need: bool, person: bool, start: bool, end: bool) -> Select:
+    """One page of the inbox for a shape of filters: the page's ids from the referral table alone, then joined
+    to their customers and people (joining first would join every referral of the tab before sorting)."""
+    ids = select(Referral.id)
+    ids = ids.where({"to_me": Referral.recipient_id == bindparam("user_id"),
+                     "from_me": Referral.sender_id == bindparam("user_id"),
+                     "branch": Referral.branch_id == bindparam("branch_id"),
+                     "all": true(), "none": false()}[who])
+    if status == "overdue":
+        ids = ids.where(overdue_condition(NOW))
+    elif status == "open":
+        ids = ids.where(Referral.status.in_(OPEN_STATUSES))
+    elif status:
+        ids = ids.where(Referral.status == bindparam("status"))
+    if need:
+        ids = ids.where(Referral.need == bindparam("need"))
+    if person:
+        ids = ids.where(or_(Referral.sender_id == bindparam("person"), Referral.recipient_id == bindparam("person")))
+    if start:
+        ids = ids.where(Referral.sent_at >= bindparam("start", type_=Referral.sent_at.type))
+    if end:
+        ids = ids.where(Referral.sent_at < bindparam("end", type_=Referral.sent_at.type))
+    page = ids.order_by(*_inbox_order()).limit(bindparam("limit")).offset(bindparam("offset")).subquery()
+    return _base().join(page, page.c.id == Referral.id).order_by(*_inbox_order())
 
 
 @dataclass
@@ -129,19 +149,31 @@ class InboxPage:
 
 
 def inbox(user: User, filters: InboxFilters, *, per_page: int | None = None) -> InboxPage:
-    """One page of the inbox. The page's referrals are chosen from the referral table alone, then joined to
-    their customers and people: joining first would join every referral of the tab before sorting."""
+    """One page of the inbox, in one statement."""
     per_page = per_page or current_app.config["REFERRALS_PER_PAGE"]
-    now = clock.now()
-    page = (inbox_ids(user, filters, now).limit(per_page + 1).offset((filters.page - 1) * per_page).subquery())
-    stmt = _base(now).join(page, page.c.id == Referral.id).order_by(*_inbox_order(now))
-    rows = db.session.execute(stmt).all()
+    who, params = _who(user, filters.tab)
+    status = filters.status if filters.status in ("overdue", "open") else ("one" if filters.status else "")
+    tz = current_app.config["DISPLAY_TIMEZONE"]
+    params.update(now=clock.now(), limit=per_page + 1, offset=(filters.page - 1) * per_page)
+    if status == "one":
+        params["status"] = filters.status
+    if filters.need:
+        params["need"] = filters.need
+    if filters.person:
+        params["person"] = filters.person
+    if filters.start:
+        params["start"] = _local_bounds(filters.start, tz)
+    if filters.end:
+        params["end"] = _local_bounds(filters.end + timedelta(days=1), tz)
+    statement = _page_statement(who, status, bool(filters.need), bool(filters.person), bool(filters.start),
+                                bool(filters.end))
+    rows = db.session.execute(statement, params).all()
     return InboxPage(rows[:per_page], filters.page, len(rows) > per_page)
 
 
 def one_row(referral_id: int):
     """One referral as an inbox row (after an action, the row replaces itself)."""
-    return db.session.execute(_base(clock.now()).where(Referral.id == referral_id)).one()
+    return db.session.execute(ONE_ROW, {"referral_id": referral_id, "now": clock.now()}).one()
 
 
 def waiting_count(user: User) -> int:
