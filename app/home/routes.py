@@ -50,7 +50,7 @@ def _section(partial: str, title: str, **context):
 
 @bp.route("/my-day/follow-ups")
 @roles_required("manager", "supervisor")
-def more_follow_ups():
+def my_follow_ups():
     """The follow-ups due today and overdue, FOLLOW_UPS_SHOWN at a time from ?from= ("show more" appends)."""
     start = request.args.get("from", type=int) or 0
     if not 0 <= start <= MAX_START:

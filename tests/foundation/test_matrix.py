@@ -69,7 +69,7 @@ EXPECTED: dict[str, Expect] = {
     "home.index":            Expect(302, 302, 302, 302, 302),
     "home.lobby":            Expect(302, 200, 403, 403, 403),
     "home.manager":          Expect(302, 403, 200, 200, 403),  # my day: supervisors may open theirs too
-    "home.more_follow_ups":  Expect(302, 403, 200, 200, 403),  # my day's sections (pages without JavaScript)
+    "home.my_follow_ups":    Expect(302, 403, 200, 200, 403),  # my day's sections (pages without JavaScript)
     "home.my_appointments":  Expect(302, 403, 200, 200, 403),
     "home.my_referrals":     Expect(302, 403, 200, 200, 403),
     "home.supervisor":       Expect(302, 403, 403, 200, 403),
