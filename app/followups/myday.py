@@ -54,9 +54,12 @@ def due_condition(user: User, today: date):
 
 
 def due_count(user: User, today: date | None = None) -> int:
-    """The navigation's count: one COUNT statement (archived customers' follow-ups wait, as on my day)."""
-    return db.session.scalar(select(func.count()).select_from(FollowUp).join(FollowUp.customer).where(
-        *due_condition(user, today or rhythm.local_today()), Customer.archived_at.is_(None))) or 0
+    """The navigation's count: one COUNT statement (archived customers' follow-ups wait, as on my day). The
+    customer is looked up per counted row: as a join, PostgreSQL hashed the whole customer table for ~150 rows."""
+    customer_archived = (select(Customer.archived_at).where(Customer.id == FollowUp.customer_id)
+                         .scalar_subquery())
+    return db.session.scalar(select(func.count()).select_from(FollowUp).where(
+        *due_condition(user, today or rhythm.local_today()), customer_archived.is_(None))) or 0
 
 
 def due_follow_ups(user: User, today: date, *, start: int = 0, limit: int = FOLLOW_UPS_SHOWN) -> list[FollowUp]:

@@ -71,7 +71,10 @@ FOLLOW_UP_EVENT_LABELS = {
 class FollowUp(db.Model):
     __tablename__ = "follow_up"
     __table_args__ = (
-        Index("ix_follow_up_assignee_status_due", "assignee_id", "status", "due_on"),  # my day, the badge
+        Index("ix_follow_up_assignee_status_due", "assignee_id", "status", "due_on"),
+        # My day and the badge: the pending ones in due order, read from the start and stopped after a page.
+        Index("ix_follow_up_pending_assignee_due", "assignee_id", "due_on", "id",
+              sqlite_where=text(PENDING_SQL), postgresql_where=text(PENDING_SQL)),
         Index("ix_follow_up_customer_due", "customer_id", "due_on"),  # the customer page
         Index("ix_follow_up_branch_status_due", "branch_id", "status", "due_on"),  # the supervisor's view
         Index("uq_follow_up_plan", "customer_id", "kind", "plan_key", unique=True,
