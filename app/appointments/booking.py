@@ -5,13 +5,14 @@ requests, a no-op write otherwise) and the same check runs inside it, so no othe
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, text
+from sqlalchemy import bindparam, exists, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.appointments import slots as slot_rules
@@ -74,11 +75,20 @@ def take_write_lock() -> None:
         db.session.execute(text("UPDATE appointment SET version = version WHERE id = -1"))
 
 
+@functools.cache
+def _overlap_statement():
+    """Built once, values bound: assembling the statement cost more than running it."""
+    start = bindparam("start")
+    return select(exists().where(
+        Appointment.staff_id == bindparam("staff_id"), Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.start_at < bindparam("end"), Appointment.start_at > bindparam("earliest"),
+        Appointment.end_at > start, Appointment.id.not_in(bindparam("ignore", expanding=True))))
+
+
 def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int, ...] = ()) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        Appointment.staff_id == staff_id, Appointment.status.in_(BLOCKING_STATUSES),
-        Appointment.start_at < end, Appointment.start_at > start - slot_rules.LONGEST, Appointment.end_at > start,
-        Appointment.id.not_in(ignore or (0,))))))
+    return bool(db.session.scalar(_overlap_statement(), {
+        "staff_id": staff_id, "start": start, "end": end, "earliest": start - slot_rules.LONGEST,
+        "ignore": list(ignore or (0,))}))
 
 
 def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:

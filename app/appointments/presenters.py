@@ -3,13 +3,14 @@ Chinese messages to the customer (SMS/WeChat): surname and title at most, never 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.appointments import slots as slot_rules
@@ -117,11 +118,17 @@ def row_for(viewer: User, appointment: Appointment) -> AppointmentRow:
         version=appointment.version)
 
 
+@functools.cache
+def _customer_appointments_statement():
+    """Built once, values bound (assembling it cost more than running it)."""
+    return (select(Appointment).where(Appointment.customer_id == bindparam("customer_id"))
+            .options(joinedload(Appointment.staff), joinedload(Appointment.booked_by))
+            .order_by(Appointment.start_at.desc(), Appointment.id.desc()).limit(bindparam("limit")))
+
+
 def customer_appointments(customer: Customer, limit: int = 30) -> list[Appointment]:
-    return list(db.session.scalars(
-        select(Appointment).where(Appointment.customer_id == customer.id)
-        .options(joinedload(Appointment.staff), joinedload(Appointment.booked_by))
-        .order_by(Appointment.start_at.desc(), Appointment.id.desc()).limit(limit)))
+    return list(db.session.scalars(_customer_appointments_statement(),
+                                   {"customer_id": customer.id, "limit": limit}))
 
 
 @dataclass

@@ -36,17 +36,22 @@ def _minutes() -> int:
     return int(value) if value in ("30", "60") else 30
 
 
-def _panel_context(user: User, customer, form: BookingForm | None = None, *, refused: str | None = None) -> dict:
+def _panel_context(user: User, customer, form: BookingForm | None = None, *, refused: str | None = None,
+                   just_booked: bool = False) -> dict:
+    """just_booked: the answer to a booking shows what was booked and its message; the form to book again
+    (with freshly computed free times) comes when the user asks for it."""
     can_book = policies.can_book_appointment(user, customer)
     minutes = _minutes()
-    free = slot_rules.free_slots(staff_for(user, customer).id, minutes=minutes) if can_book else []
-    if can_book and form is None:
+    with_form = can_book and not just_booked
+    free = slot_rules.free_slots(staff_for(user, customer).id, minutes=minutes) if with_form else []
+    if with_form and form is None:
         form = BookingForm(formdata=None)
     if form is not None:
         form.slots.choices = options((slot.key, presenters.when_text(slot.start, slot.end)) for slot in free)
     return {"customer": customer, "panel": presenters.panel_for(user, customer), "form": form, "free": free,
             "minutes": minutes, "can_book": can_book, "refused": refused,
-            "full": policies.sees_full_record(user, customer), "action_form": ActionForm(formdata=None)}
+            "full": policies.sees_full_record(user, customer), "action_form": ActionForm(formdata=None),
+            "just_booked": just_booked}
 
 
 @bp.route("/customer/<int:customer_id>")
@@ -79,7 +84,8 @@ def book_for(customer_id: int):
                   _("Both times are held until the customer chooses."), "success")
             if not is_htmx_request():
                 return redirect_or_hx(url_for("appointments.panel", customer_id=customer.id))
-            form = None
+            return render("appointments/customer.html", "appointments/_panel.html",
+                          **_panel_context(user, customer, just_booked=True))
     return render("appointments/customer.html", "appointments/_panel.html", status=status,
                   **_panel_context(user, customer, form, refused=refused))
 

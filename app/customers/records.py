@@ -21,6 +21,7 @@ from app.customers.name_keys import drop_name_keys, search_key, write_name_keys
 from app.customers.tiers import load_tier_rules, suggest_tier
 from app.introducers import tally as introducer_tally
 from app.models import Activity, Customer, TierChange, User
+from app.models.audit import VIEW_ACTION
 
 
 @dataclass
@@ -323,7 +324,7 @@ def reveal_value(actor: User, customer: Customer, field_name: str, reason: str) 
 
 def record_view(actor: User, customer: Customer) -> None:
     """Audit one view of a customer page or card (security.md G1)."""
-    audit.record(actor, "customer_view", subject_type="customer", subject_id=customer.id,
+    audit.record(actor, VIEW_ACTION, subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import clock
 from app.core.extensions import db
 from app.models.org import User
 from app.models.types import UTCDateTime
+
+VIEW_ACTION = "customer_view"  # written on every view of a customer page
 
 
 class AuditEvent(db.Model):
@@ -21,6 +23,9 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_customer_at", "customer_id", "at"),
         Index("ix_audit_event_actor_at", "actor_id", "at"),
         Index("ix_audit_event_at", "at", "id"),  # admin's log of every branch, newest first
+        # A customer's timeline: its audit entries without the page views, which it never shows (migration 0011).
+        Index("ix_audit_event_customer_timeline", "customer_id", "at", "id",
+              sqlite_where=text(f"action <> '{VIEW_ACTION}'"), postgresql_where=text(f"action <> '{VIEW_ACTION}'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,6 +38,20 @@ def test_offer_two_holds_both_and_choosing_one_releases_the_other(monday, manage
     assert count(AuditEvent, AuditEvent.action == "appointment_choose") == 1
 
 
+def test_the_answer_to_an_offer_shows_the_held_times_and_the_message_and_books_again_on_request(
+        monday, manager_client, customer):
+    response = manager_client.hx("POST", f"/appointments/customer/{customer.id}/book",
+                                 booking("2026-12-07T10:00", "2026-12-08T14:00"))
+    assert response.status_code == 200
+    page = body(response)
+    assert page.count('data-testid="appointment-row"') == 2 and 'data-status="held"' in page
+    assert "1) 12月7日（周一）10:00" in page and tr("Both times are held until the customer chooses.") in page
+    assert 'data-testid="booking-form"' not in page  # the task now is the message, not another booking
+    again = body(manager_client.hx("GET", f"/appointments/customer/{customer.id}?minutes=30"))
+    assert 'data-testid="booking-form"' in again and 'value="2026-12-07T10:00"' not in again  # held: not free
+    assert f'href="/appointments/customer/{customer.id}?minutes=30"' in page
+
+
 def test_book_directly_confirms_one(monday, manager_client, customer):
     response = manager_client.form(f"/appointments/customer/{customer.id}/book",
                                    booking("2026-12-07T09:30", mode="direct"))
