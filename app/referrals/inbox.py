@@ -182,8 +182,16 @@ def waiting_count(user: User) -> int:
         Referral.recipient_id == user.id, Referral.status == ReferralStatus.SENT.value)) or 0
 
 
+@lru_cache(maxsize=3)
+def _people_statement(scope: str) -> Select:
+    """The person filter's statement per scope ("all", "none", "branch"), built once with the branch bound."""
+    condition = {"all": true(), "none": false()}.get(scope, User.branch_id == bindparam("branch_id"))
+    return (select(User.id, User.display_name).where(condition, User.role.in_(("lobby", "manager", "supervisor")))
+            .order_by(User.display_name, User.id))
+
+
 def people_choices(user: User) -> list[tuple[int, str]]:
     """The person filter: staff of the user's branch (every staff member for admin)."""
-    stmt = select(User.id, User.display_name).where(branch_predicate(user, User.branch_id),
-                                                     User.role.in_(("lobby", "manager", "supervisor")))
-    return [(r.id, r.display_name) for r in db.session.execute(stmt.order_by(User.display_name, User.id))]
+    scope, branch_id = branch_scope(user)
+    rows = db.session.execute(_people_statement(scope), {"branch_id": branch_id} if scope == "branch" else {})
+    return [(r.id, r.display_name) for r in rows]
