@@ -98,6 +98,11 @@ class Day:
     def count(self) -> int:
         return sum(len(cell) for cell in self.cells)
 
+    def drawn_cells(self, rows: list[Row]) -> list[tuple[str, list[Event]]]:
+        """Each cell's CSS classes with its events: worked out here once, not by the template per cell."""
+        return [("cal-cell" + ("" if row.working else " cal-off") + (" cal-busy" if events else ""), events)
+                for row, events in zip(rows, self.cells, strict=True)]
+
 
 @dataclass(slots=True)
 class Calendar:
@@ -222,7 +227,9 @@ def build_calendar(viewer: User, *, view: str | None, day: str | None, staff: st
     dates = [first + timedelta(days=i) for i in range(length)]
     rows = calendar_rows()
     appointments = _appointments(viewer, staff_user, dates[0], dates[-1])
-    sees_full = policies.full_record_rule(viewer, {a.customer_id for a in appointments})
+    # Owners see their own customers in full: only the others' can need a share looked up.
+    sees_full = policies.full_record_rule(viewer, {a.customer_id for a in appointments
+                                                   if a.customer.owner_id != viewer.id})
     day_index = {d: i for i, d in enumerate(dates)}
     days = [Day(d, str(WEEKDAYS[d.weekday()]), d == today, i, [[] for _row in rows]) for i, d in enumerate(dates)]
     for appointment in appointments:

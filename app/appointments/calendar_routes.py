@@ -40,11 +40,10 @@ def calendar_event_text(state: Mapping) -> dict:
             "panel_prefix": url_for("appointments.panel", customer_id=0)[:-1], "state_query": urlencode(state)}
 
 
-def calendar_page(user: User, state: Mapping, *, status: int = 200, new_feed_url: str | None = None) -> Response:
+def calendar_page(user: User, state: Mapping, *, status: int = 200) -> Response:
     """The calendar page, or its body for htmx (navigation and the actions sent from the calendar)."""
     cal = build_calendar(user, view=state.get("view"), day=state.get("day"), staff=state.get("staff"))
-    return render("appointments/calendar.html", "appointments/_calendar_body.html", status=status, cal=cal,
-                  feed=feeds.feed_of(user), new_feed_url=new_feed_url)
+    return render("appointments/calendar.html", "appointments/_calendar_body.html", status=status, cal=cal)
 
 
 @bp.route("/")
@@ -55,11 +54,16 @@ def calendar():
 
 
 def _feed_answer(user: User, new_feed_url: str | None = None) -> Response:
-    """htmx: the settings panel; without JavaScript: the calendar page (which shows a new URL once too)."""
-    if is_htmx_request():
-        return render("appointments/calendar.html", "appointments/_feed.html", feed=feeds.feed_of(user),
-                      new_feed_url=new_feed_url)
-    return calendar_page(user, {}, new_feed_url=new_feed_url)
+    """The subscription settings: the panel for htmx, else its own page (either shows a new URL this once)."""
+    return render("appointments/feed.html", "appointments/_feed.html", feed=feeds.feed_of(user),
+                  new_feed_url=new_feed_url)
+
+
+@bp.route("/feed")
+@roles_required(*CALENDAR_ROLES)
+def feed_settings():
+    """The subscription settings, fetched when the calendar's "subscribe" section is opened (rarely needed)."""
+    return _feed_answer(_current())
 
 
 @bp.route("/feed", methods=["POST"])

@@ -15,7 +15,7 @@ from app.appointments.forms import ActionForm, BookingForm, CancelForm, DoneForm
 from app.appointments.loaders import load_appointment
 from app.auth.decorators import roles_required
 from app.core import policies
-from app.core.extensions import db
+from app.core.extensions import commit_and_keep_loaded, db
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
 from app.customers.forms import options
@@ -79,7 +79,7 @@ def book_for(customer_id: int):
             refused = exc.errors.get("slots")
             status = 409 if isinstance(exc, SlotTaken) else 200  # the panel swaps a 409 in (data-swap-errors)
         else:
-            db.session.commit()
+            commit_and_keep_loaded()
             flash(_("The appointment is booked.") if form.mode.data != "offer" else
                   _("Both times are held until the customer chooses."), "success")
             if not is_htmx_request():

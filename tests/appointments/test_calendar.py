@@ -67,7 +67,7 @@ def test_the_default_is_this_week_monday_first(world, customer, client_for):
     clock.freeze(datetime(2026, 12, 13, 15, 30, tzinfo=UTC))  # Sunday 23:30 in Shanghai (Sunday UTC too)
     page = body(client_for(world.manager).get("/appointments/"))
     assert _days(page)[0] == "2026-12-07" and _days(page)[-1] == "2026-12-13"
-    assert "<html" in page and 'id="calendar-feed"' in page
+    assert "<html" in page and 'data-testid="calendar-feed-opener"' in page
     clock.freeze(datetime(2026, 12, 13, 16, 30, tzinfo=UTC))  # Monday 00:30 in Shanghai, still Sunday in UTC
     assert _days(body(client_for(world.manager).get("/appointments/")))[0] == "2026-12-14"
 

@@ -48,8 +48,9 @@ def test_the_token_is_shown_once_and_only_its_hash_is_kept(monday, world, manage
     [row] = _feeds()
     assert row.user_id == world.manager.id and row.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in row.token_hash
-    page = body(manager_client.get("/appointments/"))
-    assert token not in page and 'data-testid="calendar-feed-revoke"' in page
+    page = body(manager_client.get("/appointments/feed"))  # the settings, as opened from the calendar
+    assert "<html" in page and token not in page and 'data-testid="calendar-feed-revoke"' in page
+    assert 'href="/appointments/feed"' in body(manager_client.get("/appointments/"))  # opened from there
     assert _audit_actions() == ["calendar_feed_create"]
 
 

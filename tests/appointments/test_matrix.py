@@ -58,6 +58,7 @@ EXPECTED = {
     # The manager's week: their own, their supervisor's pick; a colleague may not, another branch never sees it.
     ("appointments.calendar", "GET"):            ((403, 200, 403, 200, 403, 404), _staff, None),
     # Each caller's own subscription (lobby and admin hold no appointments).
+    ("appointments.feed_settings", "GET"):       ((403, 200, 200, 200, 403, 200), _none, None),
     ("appointments.create_feed", "POST"):        ((403, 200, 200, 200, 403, 200), _none, None),
     ("appointments.revoke_feed", "POST"):        ((403, 200, 200, 200, 403, 200), _none, None),
     # The token is the credential: whoever holds it reads the manager's feed, signed in or not.
