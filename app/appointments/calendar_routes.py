@@ -16,7 +16,7 @@ from app.appointments import feed as feeds
 from app.appointments.calendar import build_calendar
 from app.auth.decorators import public, roles_required
 from app.core.extensions import db
-from app.core.htmx import is_htmx_request, render
+from app.core.htmx import render
 from app.models import User
 
 CALENDAR_ROLES = ("manager", "supervisor")

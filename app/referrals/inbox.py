@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from app.core import clock, policies
 from app.core.extensions import db
-from app.core.scoping import branch_predicate, branch_scope
+from app.core.scoping import branch_scope
 from app.core.validation import day_param
 from app.customers.search import id_param
 from app.models import Customer, Referral, ReferralNeed, ReferralStatus, User
