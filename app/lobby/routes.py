@@ -130,9 +130,9 @@ def log_walk_in():
     if form.validate_on_submit():
         try:
             walk_in, created = services.log_walk_in(user, customer, form.to_input(mobile))
-        except services.AlreadySubmitted:
+        except services.AlreadySubmitted:  # the same form, sent twice at once: the first one stands
             db.session.rollback()
-            walk_in, created = services.submitted(user.branch_id, form.submission_key.data), False
+            return _logged(user, services.submitted(user.branch_id, (form.submission_key.data or "")[:40]), False)
         except InvalidInput as exc:
             put_on_form(exc, form)
         except PolicyError:
