@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.core.extensions import db
@@ -35,8 +35,6 @@ def todays_queue(user: User) -> TodaysQueue:
     serving = db.session.scalars(_today(user, QueueStatus.SERVING.value).order_by(WalkIn.started_at)).all()
     done = db.session.scalars(_today(user, QueueStatus.DONE.value, QueueStatus.LEFT.value)
                               .order_by(WalkIn.finished_at.desc(), WalkIn.id.desc()).limit(DONE_SHOWN)).all()
-    from sqlalchemy import func
-
     done_count = db.session.scalar(select(func.count(WalkIn.id)).where(
         WalkIn.branch_id == user.branch_id, WalkIn.day == local_day(),
         WalkIn.queue_status.in_((QueueStatus.DONE.value, QueueStatus.LEFT.value)))) or 0

@@ -47,8 +47,8 @@ def _needs_branch(user: User) -> None:
 
 
 def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: str | None = None) -> dict:
-    referral_need = services.REFERRAL_NEED.get(form.need.data or "", None) if form.need.data else None
-    form.prepare(sending.colleagues_for(user, user.branch_id, referral_need))
+    """The walk-in form with the specialists of the chosen need's specialty first (and preselected)."""
+    form.prepare(sending.colleagues_for(user, user.branch_id, services.REFERRAL_NEED.get(form.need.data or "")))
     return {"form": form, "customer": customer, "card": presenters.lobby_card(user, customer) if customer else None,
             "mobile_masked": mobile_masked, "can_book": customer is not None
             and policies.can_book_appointment(user, customer)}
@@ -104,6 +104,24 @@ def visitor():
     result = _walk_in_context(user, None, WalkInForm(formdata=None))
     result.update(new_visitor=True, searched=True)
     return _page(user, result=result)
+
+
+@bp.route("/walk-ins/form", methods=["POST"])
+@roles_required(*LOBBY)
+@read_only
+def walk_in_form():
+    """The walk-in form redrawn for the need just chosen (its specialists first); what was typed is kept."""
+    user = _current()
+    _needs_branch(user)
+    form = WalkInForm()
+    customer_id = search.id_param(form.customer_id.data)
+    customer = load_customer(user, customer_id, "card") if customer_id else None
+    mobile = _visitor_mobile(form) if customer is None else None
+    form.specialist_id.data = None  # the need's specialty decides who comes first (and is preselected)
+    result = _walk_in_context(user, customer, form, mobile_masked=mask("mobile", mobile, 2) if mobile else None)
+    result.update(new_visitor=customer is None, searched=True)
+    return render("lobby/index.html", "lobby/_result.html", lookup=LookupForm(formdata=None), result=result,
+                  mine=queue.my_walk_ins_today(user), **result)
 
 
 def _visitor_mobile(form: WalkInForm) -> str | None:

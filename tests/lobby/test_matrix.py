@@ -35,6 +35,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("lobby.log_walk_in", "POST"):         Row(303, 403, 403, 403, 403, 403, data=lambda c: {
         "submission_key": "matrix-key-000001", "customer_id": str(c.customer.id), "need": "deposit",
         "action": "served"}),
+    ("lobby.walk_in_form", "POST"):        Row(200, 403, 403, 403, 403, 403, data=lambda c: {
+        "customer_id": str(c.customer.id), "need": "loan"}),
     ("lobby.mine", "GET"):                 Row(200, 403, 403, 403, 403, 403),
     ("lobby.queue_page", "GET"):           Row(200, 200, 200, 200, 403, 200),
     ("lobby.call_next", "POST"):           Row(403, 303, 303, 303, 403, 303),

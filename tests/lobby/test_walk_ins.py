@@ -159,3 +159,16 @@ def test_the_walk_in_of_another_branch_customer_is_refused(lobby_client, foreign
     response = _walk_in(lobby_client, "k" * 20, customer_id=str(foreign_customer.id), need="loan", action="served")
     assert response.status_code == 404
     assert _count(WalkIn) == 0
+
+
+def test_choosing_the_need_puts_its_specialists_first(lobby_client, customer, world):
+    key = submission_key(body(lookup(lobby_client, "13812345678")))
+    html = body(lobby_client.hx("POST", "/lobby/walk-ins/form", {"submission_key": key, "customer_id": str(customer.id),
+                                                                  "need": "loan"}))
+    assert submission_key(html) == key  # the same form: a submit after it is still the one walk-in
+    options = html.split("<select")[1].split("</select>")[0]
+    assert options.index(world.colleague.display_name) < options.index(world.manager.display_name)  # credit first
+    html = body(lobby_client.hx("POST", "/lobby/walk-ins/form", {"submission_key": key, "customer_id": str(customer.id),
+                                                                  "need": "wealth"}))
+    options = html.split("<select")[1].split("</select>")[0]
+    assert options.index(world.manager.display_name) < options.index(world.colleague.display_name)
