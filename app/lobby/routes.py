@@ -12,12 +12,12 @@ from app.auth.decorators import read_only, roles_required
 from app.core import policies
 from app.core.extensions import db, limiter
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
-from app.core.privacy import decrypt_pfi, encrypt_pfi, mask
+from app.core.privacy import CipherError, decrypt_pfi, encrypt_pfi, mask
 from app.core.refusals import InvalidInput, PolicyError, put_on_form
 from app.core.validation import day_param
 from app.customers import search
 from app.customers.loaders import load_customer
-from app.customers.routes import _number_search_limit, _per_user
+from app.customers.routes import number_search_limit, per_user
 from app.lobby import bp, numbers, presenters, queue, services
 from app.lobby.forms import LookupForm, QueueActionForm, WalkInForm
 from app.lobby.loaders import load_alert, load_walk_in
@@ -69,7 +69,7 @@ def index():
 
 
 @bp.route("/lookup", methods=["POST"])
-@limiter.limit(_number_search_limit, key_func=_per_user)
+@limiter.limit(number_search_limit, key_func=per_user)
 @roles_required(*LOBBY)
 @read_only
 def lookup():
@@ -130,7 +130,7 @@ def _visitor_mobile(form: WalkInForm) -> str | None:
         return None
     try:
         return decrypt_pfi("lobby_visitor", token)
-    except Exception:  # a tampered token: the visitor is logged without a number
+    except (CipherError, ValueError):  # a tampered token: the visitor is logged without a number
         return None
 
 

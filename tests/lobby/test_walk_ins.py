@@ -172,3 +172,29 @@ def test_choosing_the_need_puts_its_specialists_first(lobby_client, customer, wo
                                                                   "need": "wealth"}))
     options = html.split("<select")[1].split("</select>")[0]
     assert options.index(world.manager.display_name) < options.index(world.colleague.display_name)
+
+
+def test_a_walk_in_without_the_csrf_token_is_refused(lobby_client, customer):
+    response = lobby_client.post("/lobby/walk-ins", data={"submission_key": "no-token-key", "need": "deposit",
+                                                          "customer_id": str(customer.id), "action": "served"},
+                                 headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert _count(WalkIn) == 0
+
+
+def test_a_tampered_number_token_logs_the_visitor_without_a_number(lobby_client, world):
+    key = submission_key(body(lobby_client.hx("GET", "/lobby/visitor")))
+    response = _walk_in(lobby_client, key, visitor_name="李先生", need="wealth", action="handoff",
+                        specialist_id=str(world.manager.id), mobile_token="k1:not-a-token")
+    assert response.status_code == 200, body(response)
+    walk_in = db.session.scalars(select(WalkIn)).one()
+    assert db.session.get(Customer, walk_in.customer_id).mobile is None
+
+
+def test_the_lookup_is_limited_per_user(app, lobby_client, customer):
+    app.config["SEARCH_NUMBER_LIMIT"] = "2 per minute"
+    try:
+        statuses = [lookup(lobby_client, "13812345678").status_code for _ in range(3)]
+    finally:
+        app.config["SEARCH_NUMBER_LIMIT"] = "60 per minute"
+    assert statuses == [200, 200, 429]
