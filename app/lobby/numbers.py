@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.extensions import db
 from app.core.scoping import branch_predicate
-from app.models import User, WalkIn, WalkInOutcome
+from app.models import Branch, User, WalkIn, WalkInOutcome
 
 MAX_DAYS = 366
 
@@ -45,6 +45,7 @@ class Numbers:
     waits: Waits
     officers: list[OfficerRow]
     busiest_hour: int
+    branches: list[OfficerRow]  # the same counts per branch (several only for admin)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -69,11 +70,12 @@ def walk_in_numbers(user: User, start: date, end: date) -> Numbers:
     tz = current_app.config["DISPLAY_TIMEZONE"]
     rows = db.session.execute(
         select(WalkIn.need, WalkIn.outcome, WalkIn.arrived_at, WalkIn.started_at, WalkIn.finished_at,
-               User.display_name.label("officer"))
-        .join(User, User.id == WalkIn.logged_by_id)
+               User.display_name.label("officer"), Branch.name.label("branch"))
+        .join(User, User.id == WalkIn.logged_by_id).join(Branch, Branch.id == WalkIn.branch_id)
         .where(branch_predicate(user, WalkIn.branch_id), WalkIn.day >= start, WalkIn.day <= end)).all()
     needs, hours, outcomes = Counter(), Counter(), Counter()
     officers: dict[str, OfficerRow] = defaultdict(lambda: OfficerRow(""))
+    branches: dict[str, OfficerRow] = defaultdict(lambda: OfficerRow(""))
     waits = []
     for row in rows:
         needs[row.need] += 1
@@ -84,6 +86,10 @@ def walk_in_numbers(user: User, start: date, end: date) -> Numbers:
         officer.name = row.officer
         officer.total += 1
         officer.outcomes[outcome] += 1
+        branch = branches[row.branch]
+        branch.name = row.branch
+        branch.total += 1
+        branch.outcomes[outcome] += 1
         wait = wait_minutes(row)
         if wait is not None:
             waits.append(wait)
@@ -93,4 +99,4 @@ def walk_in_numbers(user: User, start: date, end: date) -> Numbers:
     return Numbers(start, end, len(rows), needs.most_common(), hour_list,
                    {o.value: outcomes[o.value] for o in WalkInOutcome} | {"open": outcomes["open"]}, summary,
                    sorted(officers.values(), key=lambda o: (-o.total, o.name)),
-                   max(hours.values(), default=0))
+                   max(hours.values(), default=0), sorted(branches.values(), key=lambda b: b.name))

@@ -56,7 +56,7 @@ def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: s
 
 def _page(user: User, *, result: dict | None = None, lookup: LookupForm | None = None, status: int = 200):
     return render("lobby/index.html", "lobby/_result.html", status=status, lookup=lookup or LookupForm(formdata=None),
-                  result=result or {}, mine=queue.my_walk_ins_today(user), **(result or {}))
+                  mine=queue.my_walk_ins_today(user), **(result or {}))
 
 
 @bp.route("")
@@ -120,8 +120,7 @@ def walk_in_form():
     form.specialist_id.data = None  # the need's specialty decides who comes first (and is preselected)
     result = _walk_in_context(user, customer, form, mobile_masked=mask("mobile", mobile, 2) if mobile else None)
     result.update(new_visitor=customer is None, searched=True)
-    return render("lobby/index.html", "lobby/_result.html", lookup=LookupForm(formdata=None), result=result,
-                  mine=queue.my_walk_ins_today(user), **result)
+    return _page(user, result=result)
 
 
 def _visitor_mobile(form: WalkInForm) -> str | None:

@@ -86,7 +86,7 @@ def test_the_tv_screen_shows_numbers_and_surname_only(world, lobby_client, custo
     assert "张三" not in page and "138****" not in page and "贷款" not in page
 
 
-def test_numbers_against_hand_counted_walk_ins(world, customer, client_for):
+def test_numbers_against_hand_counted_walk_ins(world, customer, client_for, make_user):
     # 10:00 arrive, start 10:10 (10 min); 10:00 served at the desk (0 min); 11:00 arrive, left 11:30 (30 min).
     a = log(world, customer)
     clock.freeze(WEDNESDAY_10AM + timedelta(minutes=10))
@@ -108,8 +108,15 @@ def test_numbers_against_hand_counted_walk_ins(world, customer, client_for):
     assert [(o.name, o.total) for o in result.officers] == [(world.lobby.display_name, 3)]
     page = body(client_for(world.lobby).get("/lobby/log?start=2026-12-02&end=2026-12-02"))  # signed in now
     assert "共 3 位来访" in page and "13.3 分钟" in page
-    # Another branch sees none of them.
+    assert [(b.name, b.total) for b in result.branches] == [(world.branch.name, 3)]
+    # Another branch sees none of them; admin sees them per branch.
     assert numbers.walk_in_numbers(world.other_manager, date(2026, 12, 2), date(2026, 12, 2)).total == 0
+    west_lobby = make_user("lobby", world.other_branch)
+    services.log_walk_in(west_lobby, None, services.WalkInInput("deposit", "served", "west-key", visitor_name="赵先生"))
+    db.session.commit()
+    by_branch = numbers.walk_in_numbers(world.admin, date(2026, 12, 2), date(2026, 12, 2)).branches
+    assert sorted((b.name, b.total) for b in by_branch) == sorted([(world.branch.name, 3), (world.other_branch.name, 1)])
+    assert numbers.walk_in_numbers(world.lobby, date(2026, 12, 2), date(2026, 12, 2)).total == 3
 
 
 def test_percentile_is_nearest_rank():
