@@ -62,6 +62,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     from app.home import bp as home_bp
     from app.introducers import bp as introducers_bp
     from app.introducers import routes as _introducer_routes  # noqa: F401  (attaches the views to bp)
+    from app.lobby import bp as lobby_bp
     from app.referrals import bp as referrals_bp
 
     app.register_blueprint(auth_bp)
@@ -73,6 +74,7 @@ def create_app(config: type[Config] | object = Config) -> Flask:
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
     app.register_blueprint(followups_bp, url_prefix="/follow-ups")
+    app.register_blueprint(lobby_bp, url_prefix="/lobby")
     if app.config.get("BENCH_REFERENCE_ROUTE"):
         from app.benchref import bp as benchref_bp
 

@@ -143,6 +143,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+    # Lobby (app/lobby): the tiers whose walk-in alerts the owner (优质客户识别), comma-separated.
+    LOBBY_ALERT_TIERS = tuple(t.strip() for t in os.environ.get("LOBBY_ALERT_TIERS", "A").split(",") if t.strip())
 
     # Reverse proxies in front of the app (ProxyFix): client IPs in the audit log and rate limits.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

@@ -15,6 +15,7 @@ from app.core.extensions import db
 from app.customers.name_keys import key_rows
 from app.followups.demo import demo_follow_ups
 from app.introducers.demo import build_introducers
+from app.lobby.demo import build_demo_walk_ins
 from app.models import Activity, Branch, Customer, CustomerNameKey, Role, Specialty, Team, TierRule, User
 from app.referrals.demo import build_demo_referrals
 
@@ -70,6 +71,7 @@ def build_demo(*, customers_per_branch: int = 300, seed: int = 20261123) -> list
     demo_appointments([users["manager"], users["credit"], users["manager2"]])
     build_demo_referrals(users)
     demo_follow_ups([users["manager"], users["credit"], users["manager2"]])
+    build_demo_walk_ins(users)
     return [
         ("admin", "系统管理员 administrator"),
         ("lobby", "大堂经理 lobby staff, 城东支行"),

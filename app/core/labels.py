@@ -31,6 +31,9 @@ LABEL_SETS = {
     "follow_up_kind": models.FOLLOW_UP_KIND_LABELS,
     "follow_up_status": models.FOLLOW_UP_STATUS_LABELS,
     "follow_up_event": models.FOLLOW_UP_EVENT_LABELS,
+    "walk_in_need": models.WALK_IN_NEED_LABELS,
+    "walk_in_outcome": models.WALK_IN_OUTCOME_LABELS,
+    "queue_status": models.QUEUE_STATUS_LABELS,
 }
 
 

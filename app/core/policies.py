@@ -343,3 +343,41 @@ def can_act_on_follow_up(user: User, follow_up: FollowUp) -> bool:
 def can_reassign_follow_ups(user: User) -> bool:
     """Give a follow-up to another account manager: the branch supervisor."""
     return user.role == "supervisor"
+
+
+# ---------------------------------------------------------------- lobby (大堂)
+
+
+def can_log_walk_ins(user: User) -> bool:
+    """Look customers up by mobile and log walk-ins: the lobby staff of a branch."""
+    return user.role == "lobby" and user.branch_id is not None
+
+
+def can_see_queue(user: User) -> bool:
+    """The branch's live queue: lobby staff, the specialists and the supervisor of a branch."""
+    return user.role in ("lobby", "manager", "supervisor") and user.branch_id is not None
+
+
+def can_see_walk_in(user: User, walk_in) -> bool:
+    """A walk-in exists only for the staff of its branch (admin included); anyone else gets 404."""
+    return in_branch_scope(user, walk_in.branch_id)
+
+
+def can_work_queue(user: User, walk_in) -> bool:
+    """Call, start and finish serving: the branch's specialists (account managers) and its supervisor."""
+    return user.role in ("manager", "supervisor") and in_own_branch(user, walk_in.branch_id)
+
+
+def can_mark_left(user: User, walk_in) -> bool:
+    """Record that a waiting customer left: the branch's lobby staff, specialists and supervisor."""
+    return user.role in ("lobby", "manager", "supervisor") and in_own_branch(user, walk_in.branch_id)
+
+
+def can_read_lobby_log(user: User) -> bool:
+    """The walk-in numbers: lobby staff and supervisors of their branch, admin of every branch."""
+    return user.role == "admin" or (user.role in ("lobby", "supervisor") and user.branch_id is not None)
+
+
+def gets_walk_in_alerts(user: User) -> bool:
+    """Owners of customers (account managers and supervisors) are told when a priority customer walks in."""
+    return user.role in ("manager", "supervisor")

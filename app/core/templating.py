@@ -24,7 +24,9 @@ STRFTIME = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "yyyy-MM-dd": "%Y-%m-%d", "yyy
 
 # (roles, endpoint, label): the menu each role sees, in order; endpoints of later issues appear when they exist.
 NAVIGATION = [
-    (("lobby",), "home.lobby", _l("Lobby")),
+    (("lobby",), "lobby.index", _l("Lobby")),
+    (("lobby", "manager", "supervisor"), "lobby.queue_page", _l("Queue")),
+    (("lobby", "supervisor", "admin"), "lobby.log", _l("Walk-ins")),
     (("manager",), "home.manager", _l("My day")),
     (("supervisor",), "home.supervisor", _l("Team")),
     (("manager", "supervisor", "admin"), "customers.index", _l("Customers")),

@@ -125,9 +125,22 @@ def create_customer(actor: User, data: CustomerData) -> Customer:
     """Create a customer in the actor's branch; refuses duplicates."""
     if not policies.can_create_customer(actor):
         raise PolicyError("cannot create customers")
+    return _insert_customer(actor, data, _resolve_owner(actor, data.owner_id))
+
+
+def create_walk_in_prospect(actor: User, *, name: str, mobile: str | None, owner: User) -> Customer:
+    """A prospect the lobby hands to a specialist (内部引见 of a new walk-in): owned by the specialist, source
+    walk-in, only a surname and title and (optionally) a mobile; refuses duplicates like any create."""
+    if not policies.can_log_walk_ins(actor) or owner.branch_id != actor.branch_id or owner.role != "manager":
+        raise PolicyError("cannot create a walk-in prospect")
+    data = CustomerData(kind="individual", name=name, source="walk_in", status="prospect", mobile=mobile)
+    return _insert_customer(actor, data, owner.id)
+
+
+def _insert_customer(actor: User, data: CustomerData, owner_id: int) -> Customer:
     refuse_duplicates(actor, branch_id=actor.branch_id, data=data)
     now = clock.now()
-    customer = Customer(branch_id=actor.branch_id, owner_id=_resolve_owner(actor, data.owner_id),
+    customer = Customer(branch_id=actor.branch_id, owner_id=owner_id,
                         created_by_id=actor.id, updated_by_id=actor.id, created_at=now, updated_at=now)
     for name in PLAIN_FIELDS:
         setattr(customer, name, getattr(data, name))

@@ -74,16 +74,17 @@ def _posted_filters() -> search.CustomerFilters:
     return search.CustomerFilters.from_values(request.form)
 
 
-def _number_search_limit() -> str:
+def number_search_limit() -> str:
+    """The per-user limit of full-number look-ups (the customer search, the duplicate check, the lobby)."""
     return current_app.config["SEARCH_NUMBER_LIMIT"]
 
 
-def _per_user() -> str:
+def per_user() -> str:
     return f"user:{current_user.get_id()}"
 
 
 @bp.route("/search", methods=["POST"], endpoint="search")
-@limiter.limit(_number_search_limit, key_func=_per_user, exempt_when=lambda: not _posted_filters().looks_up_number)
+@limiter.limit(number_search_limit, key_func=per_user, exempt_when=lambda: not _posted_filters().looks_up_number)
 @roles_required(*READERS)
 @read_only
 def search_list():
@@ -152,7 +153,7 @@ def _not_a_number_check() -> bool:
 
 @bp.route("/validate/<field_name>", methods=["POST"])
 # The duplicate check tells whether a number exists anywhere in the bank: limited like number searches.
-@limiter.limit(_number_search_limit, key_func=_per_user, exempt_when=_not_a_number_check)
+@limiter.limit(number_search_limit, key_func=per_user, exempt_when=_not_a_number_check)
 @roles_required(*SALES)
 @read_only
 def validate_field(field_name: str):

@@ -193,3 +193,79 @@ def archived_customers(actor: User, *, limit: int = 200) -> list[Customer]:
     return list(db.session.scalars(
         customers_visible_to(actor, include_archived=True).where(Customer.archived_at.isnot(None))
         .options(joinedload(Customer.owner)).order_by(Customer.archived_at.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------- the lobby's exact mobile look-up
+
+LOOKUP_MESSAGES = {
+    "empty": _l("Type the customer's mobile number."),
+    "letters": _l("Only digits, please: type the customer's 11-digit mobile number."),
+    "partial": _l("Type the full 11-digit mobile number (no partial numbers)."),
+    "landline": _l("This is a landline or service number. Please type the customer's mobile number."),
+    "foreign": _l("Only mainland China mobile numbers can be looked up."),
+    "invalid": _l("This is not a valid mainland China mobile number."),
+}
+
+
+@dataclass(frozen=True)
+class MobileLookup:
+    """What typing a full mobile at the lobby found: a customer of the actor's branch, a number that belongs
+    elsewhere (another branch, or archived: the lobby is told to ask a supervisor, nothing more), nothing,
+    or input that is no full mainland mobile (`error`, nothing searched, nothing logged)."""
+
+    customer: Customer | None = None
+    elsewhere: bool = False
+    error: str | None = None
+
+    @property
+    def searched(self) -> bool:
+        return self.error is None
+
+
+def _mobile_refusal(raw: str) -> str:
+    """Why `raw` is no mainland mobile, as a LOOKUP_MESSAGES key (never the input itself)."""
+    from app.core.validation import ValidationError, normalize_digits, parse_mobile
+
+    text = normalise_term(raw)
+    compact = normalize_digits(text)
+    if not compact:
+        return "empty"
+    if any(ch.isalpha() for ch in compact):
+        return "letters"
+    try:
+        parse_mobile(text)
+    except ValidationError as exc:
+        if exc.code == "mobile_not_mobile":
+            return "landline"
+        international = compact.startswith(("+", "00"))
+        if international and not compact.startswith(("+86", "0086")):
+            return "foreign"
+        digits = compact.lstrip("+")
+        if compact.startswith("0") and not international:
+            return "landline"
+        if len(digits) < 11:
+            return "partial"
+        return "invalid"
+    return ""
+
+
+def lookup_mobile(actor: User, raw: str | None) -> MobileLookup:
+    """The lobby's look-up: a full mainland mobile only, matched exactly through the keyed hash (no browsing
+    of the customer base); every look-up is audited like a full-number search (who, when, masked, hits)."""
+    from app.core.validation import parse_mobile
+
+    refusal = _mobile_refusal(raw or "")
+    if refusal:
+        return MobileLookup(error=str(LOOKUP_MESSAGES[refusal]))
+    mobile = parse_mobile(normalise_term(raw))
+    # Unscoped on purpose (numbers are unique bank-wide): the lobby must know the number is taken elsewhere,
+    # and is told nothing else about it.
+    customer = db.session.scalar(select(Customer).options(joinedload(Customer.owner))
+                                 .where(Customer.mobile_hash == lookup_hash("mobile", mobile)))
+    audit.record(actor, "number_search", field="mobile", term=mask("mobile", mobile, 1),
+                 hits=1 if customer is not None else 0, via="lobby")
+    if customer is None:
+        return MobileLookup()
+    if customer.archived or not policies.can_view_card(actor, customer):
+        return MobileLookup(elsewhere=True)
+    return MobileLookup(customer=customer)

@@ -5,7 +5,7 @@ from flask import Blueprint, url_for
 bp = Blueprint("home", __name__)
 
 HOME_ENDPOINTS = {
-    "lobby": "home.lobby",
+    "lobby": "lobby.index",
     "manager": "home.manager",
     "supervisor": "home.supervisor",
     "admin": "admin.index",

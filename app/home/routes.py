@@ -1,4 +1,4 @@
-"""Role home pages; later issues fill them (lobby queue, my day, team board)."""
+"""Role home pages: my day, the team board (the lobby's home is app/lobby: lobby.index)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,6 @@ from app.referrals.forms import ActionForm as ReferralActionForm
 def index():
     """Send each user to their role's home page."""
     return redirect(home_url_for(current_user))
-
-
-@bp.route("/lobby")
-@roles_required("lobby")
-def lobby():
-    """Home of lobby staff."""
-    return render("home/lobby.html")
 
 
 @bp.route("/my-day")

@@ -67,8 +67,28 @@ from app.models.referral import (
     ReferralStatus,
 )
 from app.models.tally import CustomerTally
+from app.models.walkin import (
+    OPEN_QUEUE_STATUSES,
+    QUEUE_STATUS_LABELS,
+    WALK_IN_NEED_LABELS,
+    WALK_IN_OUTCOME_LABELS,
+    QueueStatus,
+    WalkIn,
+    WalkInAlert,
+    WalkInNeed,
+    WalkInOutcome,
+)
 
 __all__ = [
+    "OPEN_QUEUE_STATUSES",
+    "QUEUE_STATUS_LABELS",
+    "WALK_IN_NEED_LABELS",
+    "WALK_IN_OUTCOME_LABELS",
+    "QueueStatus",
+    "WalkIn",
+    "WalkInAlert",
+    "WalkInNeed",
+    "WalkInOutcome",
     "DEFAULT_RHYTHM_DAYS",
     "FOLLOW_UP_EVENT_LABELS",
     "FOLLOW_UP_KIND_LABELS",

@@ -23,6 +23,9 @@ JOURNEYS: dict[str, list[str]] = {
     ],
     "lobby": [
         "/lobby",
+        "/lobby/queue",
+        "/lobby/queue?screen=tv",
+        "/lobby/log",
         "/referrals/",
         "/customers/{own_customer}/card",
         "/account/password",
@@ -30,6 +33,7 @@ JOURNEYS: dict[str, list[str]] = {
     ],
     "manager": [
         "/my-day",
+        "/lobby/queue",
         "/customers/",
         "/customers/?owner={user}",
         "/customers/new",

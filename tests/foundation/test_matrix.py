@@ -67,7 +67,7 @@ EXPECTED: dict[str, Expect] = {
     "auth.choose_language":  Expect(302, 302, 302, 302, 302, url_args=lambda w: {"code": "en"}),
     "home.healthz":          Expect(200, 200, 200, 200, 200),
     "home.index":            Expect(302, 302, 302, 302, 302),
-    "home.lobby":            Expect(302, 200, 403, 403, 403),
+    "lobby.index":           Expect(302, 200, 403, 403, 403),
     "home.manager":          Expect(302, 403, 200, 200, 403),  # my day: supervisors may open theirs too
     "home.my_follow_ups":    Expect(302, 403, 200, 200, 403),  # my day's sections (pages without JavaScript)
     "home.my_appointments":  Expect(302, 403, 200, 200, 403),

@@ -1,0 +1,107 @@
+"""What the lobby's card, queue and TV screen print, computed once in Python: masked, labelled, timed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.core import clock, policies
+from app.core.extensions import db
+from app.core.labels import LABELS
+from app.core.privacy import mask, mask_numbers_in_text
+from app.lobby.services import local_day
+from app.models import OPEN_REFERRAL_STATUSES, Appointment, Customer, QueueStatus, Referral, User, WalkIn
+
+
+def surname_title(name: str | None, gender: str | None) -> str:
+    """王女士 / 张先生: what the lobby and the TV call a customer (never the full name); the masked name when the
+    gender is unknown."""
+    if not name:
+        return ""
+    surname = name.strip()[:1]
+    if gender == "male":
+        return _("Mr. %(surname)s", surname=surname)
+    if gender == "female":
+        return _("Ms. %(surname)s", surname=surname)
+    return mask("name", name)
+
+
+def walk_in_name(walk_in: WalkIn) -> str:
+    if walk_in.customer is not None:
+        return surname_title(walk_in.customer.name, walk_in.customer.gender)
+    return mask_numbers_in_text(walk_in.visitor_name or "") or _("Visitor")
+
+
+@dataclass(frozen=True)
+class LobbyCard:
+    """The masked card of a customer found at the lobby (what customers.card shows, plus the lobby's part)."""
+
+    customer: Customer
+    full: bool
+    called: str
+    open_referrals: int
+    appointment: Appointment | None
+    priority: bool
+    owner_name: str
+
+
+def lobby_card(user: User, customer: Customer) -> LobbyCard:
+    day = local_day()
+    tz = current_app.config["DISPLAY_TIMEZONE"]
+    start = datetime.combine(day, datetime.min.time(), tzinfo=clock.local(clock.now(), tz).tzinfo)
+    open_referrals = db.session.scalar(select(func.count(Referral.id)).where(
+        Referral.customer_id == customer.id, Referral.status.in_(OPEN_REFERRAL_STATUSES))) or 0
+    appointment = db.session.scalar(
+        select(Appointment).where(Appointment.customer_id == customer.id,
+                                  Appointment.start_at >= start, Appointment.start_at < start + timedelta(days=1),
+                                  Appointment.status.in_(("proposed", "held", "confirmed")))
+        .order_by(Appointment.start_at).limit(1))
+    from app.lobby.services import alert_tiers
+
+    return LobbyCard(customer, policies.sees_full_record(user, customer), surname_title(customer.name, customer.gender),
+                     open_referrals, appointment, customer.tier in alert_tiers(), customer.owner.display_name)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    queue_no: int
+    name: str
+    need: str
+    status: str
+    status_label: str
+    specialist: str  # handed to, or who serves
+    minutes: int  # waiting (waiting rows), serving for (serving rows), waited (done rows)
+    since: datetime | None
+    called: bool
+    outcome_label: str
+    mine: bool
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> int:
+    if start is None or end is None:
+        return 0
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def queue_rows(viewer: User, walk_ins) -> list[QueueRow]:
+    needs, statuses, outcomes = LABELS.walk_in_need, LABELS.queue_status, LABELS.walk_in_outcome
+    now = clock.now()
+    rows = []
+    for w in walk_ins:
+        if w.queue_status == QueueStatus.WAITING.value:
+            minutes, since = _minutes(w.arrived_at, now), w.arrived_at
+        elif w.queue_status == QueueStatus.SERVING.value:
+            minutes, since = _minutes(w.started_at, now), w.started_at
+        else:
+            minutes, since = _minutes(w.arrived_at, w.started_at or w.finished_at), w.finished_at
+        person = w.served_by if w.served_by is not None and w.queue_status != "waiting" else w.handed_to
+        rows.append(QueueRow(w.id, w.queue_no, walk_in_name(w), needs.get(w.need, w.need), w.queue_status,
+                             statuses.get(w.queue_status, w.queue_status), person.display_name if person else "",
+                             minutes, since, w.called_at is not None, outcomes.get(w.outcome or "", ""),
+                             viewer.id in (w.handed_to_id, w.served_by_id)))
+    return rows

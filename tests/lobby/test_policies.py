@@ -1,0 +1,27 @@
+"""The lobby's policies, without HTTP."""
+
+from __future__ import annotations
+
+from app.core import policies
+from app.models import WalkIn
+
+
+def test_who_logs_walk_ins(world):
+    assert policies.can_log_walk_ins(world.lobby)
+    assert not any(policies.can_log_walk_ins(u) for u in (world.manager, world.supervisor, world.admin))
+
+
+def test_who_works_the_queue(world):
+    here, there = WalkIn(branch_id=world.branch.id), WalkIn(branch_id=world.other_branch.id)
+    assert policies.can_work_queue(world.manager, here) and policies.can_work_queue(world.supervisor, here)
+    assert not policies.can_work_queue(world.lobby, here)
+    assert not policies.can_work_queue(world.other_manager, here) and not policies.can_work_queue(world.admin, here)
+    assert policies.can_mark_left(world.lobby, here) and not policies.can_mark_left(world.lobby, there)
+    assert policies.can_see_walk_in(world.admin, there) and not policies.can_see_walk_in(world.lobby, there)
+
+
+def test_who_reads_the_numbers_and_gets_alerts(world):
+    assert [policies.can_read_lobby_log(u) for u in (world.lobby, world.manager, world.supervisor, world.admin)] == [
+        True, False, True, True]
+    assert [policies.gets_walk_in_alerts(u) for u in (world.lobby, world.manager, world.supervisor, world.admin)] == [
+        False, True, True, False]
