@@ -24,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+import lobby_data  # noqa: E402
 import schedule_data  # noqa: E402
 
-LOADER_VERSION = 9  # bump when what the loader writes changes, so old databases are rebuilt
+LOADER_VERSION = 10  # bump when what the loader writes changes, so old databases are rebuilt
 SEED = 20261123
 CHUNK = 20_000
 
@@ -92,7 +93,8 @@ def current_counts() -> dict:
     from app.core.extensions import db
 
     counts = {}
-    for table in ("branch", "user", "customer", "activity", "introduction", "referral", "appointment", "follow_up"):
+    for table in ("branch", "user", "customer", "activity", "introduction", "referral", "appointment", "follow_up",
+                  "walk_in"):
         counts[table] = db.session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
     counts["alembic"] = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return counts
@@ -104,7 +106,14 @@ FULL_SIZE = common.BRANCHES * common.CUSTOMERS_PER_BRANCH
 def expected_counts(customers: int = FULL_SIZE) -> dict:
     return {"branch": common.BRANCHES, "customer": customers, "activity": activities_for(customers),
             "appointment": appointments_for(customers),
-            "follow_up": schedule_data.FOLLOW_UPS_PER_CUSTOMER * customers}
+            "follow_up": schedule_data.FOLLOW_UPS_PER_CUSTOMER * customers,
+            "walk_in": walk_ins_for(customers)}
+
+
+def walk_ins_for(customers: int) -> int:
+    per_branch = lobby_data.WALK_INS_PER_BRANCH * customers // FULL_SIZE // lobby_data.DAYS * lobby_data.DAYS
+    queue = lobby_data.QUEUE_WAITING + lobby_data.QUEUE_SERVING + lobby_data.QUEUE_DONE
+    return (per_branch + queue) * common.BRANCHES
 
 
 def appointments_for(customers: int) -> int:
@@ -279,6 +288,9 @@ def build(kind: str, customers: int = FULL_SIZE) -> dict:
         t0 = time.perf_counter()
         load_schedule(conn, created, rng, now, appointments_for(customers))
         timings["schedule"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        load_walk_ins(conn, org, created, rng, now, walk_ins_for(customers) // common.BRANCHES)
+        timings["walk_ins"] = time.perf_counter() - t0
         db.session.commit()
 
         t0 = time.perf_counter()
@@ -341,6 +353,23 @@ def load_schedule(conn, created, rng: random.Random, now: datetime, appointments
         bulk_insert(conn, FollowUp.__table__, schedule_data.follow_up_rows(created[start:start + CHUNK], rng, now))
 
 
+def load_walk_ins(conn, org, created, rng: random.Random, now: datetime, per_branch: int) -> None:
+    """Each branch's past walk-ins (lobby_data) and the queue of the load's day, logged by its lobby clerk."""
+    from sqlalchemy import select
+
+    from app.models import User, WalkIn
+
+    by_branch: dict[int, list] = {}
+    for c in created:
+        by_branch.setdefault(c.branch_id, []).append(c)
+    for branch, managers, _supervisor in org:
+        lobby_id = conn.scalar(select(User.id).where(User.branch_id == branch.id, User.role == "lobby"))
+        rows = lobby_data.walk_in_rows(branch.id, by_branch[branch.id], lobby_id, [m.id for m in managers], rng, now)
+        for start in range(0, len(rows), CHUNK):
+            bulk_insert(conn, WalkIn.__table__, rows[start:start + CHUNK])
+        assert len(rows) == per_branch, (len(rows), per_branch)
+
+
 # Common names and their pinyin: the pinyin search term is the one of these branch 1 has most of.
 PINYIN = {"张伟": "zhangwei", "王伟": "wangwei", "王芳": "wangfang", "李伟": "liwei", "李娜": "lina",
           "张敏": "zhangmin", "李静": "lijing", "王静": "wangjing", "刘伟": "liuwei", "王秀英": "wangxiuying",
@@ -391,9 +420,20 @@ def describe() -> dict:
         select(Customer.id).join(User, User.id == Customer.owner_id)
         .where(User.username == booker, *active).order_by(Customer.id)))
     users["booker"] = [booker]  # the booking benchmark signs every client in as this one manager
+    # The lobby's look-ups type full mobiles of branch 1's customers; its submits log non-A customers (an A-tier
+    # walk-in alerts the owner, which the submit benchmark leaves out).
+    lookup_rows = db.session.execute(select(Customer.id, Customer.mobile_enc, Customer.tier)
+                                     .where(*active, Customer.mobile_enc.is_not(None)).order_by(Customer.id)
+                                     .limit(400)).all()
+    from app.core.privacy import decrypt_pfi
+
+    lobby_mobiles = [decrypt_pfi("mobile", r.mobile_enc) for r in lookup_rows[:200]]
+    lobby_customers = [r.id for r in lookup_rows if r.tier != "A"][:200]
     counts = current_counts()
     return {
         "booker_customer_ids": booker_customers,
+        "lobby_mobiles": lobby_mobiles,
+        "lobby_customer_ids": lobby_customers,
         "counts": counts,
         "branch1_id": branch1,
         "branch1_customers": len(ids),
@@ -429,6 +469,7 @@ def reset_runtime_rows() -> None:
 
     db.session.execute(delete(AuditEvent).where(AuditEvent.action != "customer_create"))
     db.session.execute(text(BOOKED_BY_THE_BENCHMARK))
+    db.session.execute(text(lobby_data.SUBMITTED_BY_THE_BENCHMARK))
     db.session.execute(delete(UserSession))
     db.session.execute(delete(LoginFailure))
     db.session.commit()

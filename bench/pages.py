@@ -13,8 +13,11 @@ measuring (status, rows, `shows`) and a wrong page fails the budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
+import lobby_data
 import schedule_data
 
 ROW_MARK = '<tr id="customer-'
@@ -34,7 +37,8 @@ class Page:
     kind: str = "page"  # "bare" (the stack's ceiling), "reference" (the signed-in frame) or "page" (under the budget)
     feature: str | None = None  # skipped with a note while the app lacks this feature (404 or no rows)
     server: str = "app"  # "app" or "bare" (bench/bare.py's own gunicorn)
-    before: str | None = None  # SQL run before each measurement (a write page undoes its earlier runs)
+    before: tuple[str, ...] = ()  # SQL run before each measurement (a write page undoes its earlier runs)
+    p50_ms: float | None = None  # a stricter p50 at 4 clients than the engine's (the lobby's own targets)
 
     def payload_count(self) -> int:
         """Paths and forms go in pairs when there are as many of each, else every path takes every form."""
@@ -89,6 +93,27 @@ def pages(m: dict) -> list[Page]:
         Page("week", "week calendar (this week's appointments)", ["/appointments/?view=week"], rows="any",
              shows='data-testid="calendar-body"', feature="the calendar"),
         booking_page(m),
+        *lobby_pages(m),
+    ]
+
+
+def lobby_pages(m: dict) -> list[Page]:
+    """The lobby at 9:05 (issue 12): a full-mobile look-up, a walk-in logged, the queue refreshing itself; the
+    issue's own p50 targets at 4 clients (10, 25 and 15 ms) on top of the budget."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    clean = (lobby_data.SUBMITTED_BY_THE_BENCHMARK, lobby_data.queue_for_today(today))
+    mobiles = m.get("lobby_mobiles") or ["0"]
+    return [
+        Page("lobby_lookup", "lobby: full-mobile look-up (htmx POST, the masked card and the walk-in form)",
+             ["/lobby/lookup"], role="lobby", method="POST", forms=[f"mobile={n}" for n in mobiles], htmx=True,
+             rows="any", shows='data-testid="lobby-card"', feature="the lobby", p50_ms=10.0),
+        Page("lobby_submit", "lobby: a walk-in logged (htmx POST: served at the counter, the answer and my list)",
+             ["/lobby/walk-ins"], role="lobby", method="POST",
+             forms=lobby_data.submit_forms(m.get("lobby_customer_ids") or [0], 20_000), htmx=True, rows="any",
+             shows='data-testid="walk-in-logged"', feature="the lobby", before=clean, p50_ms=25.0),
+        Page("lobby_queue", "lobby: the queue refreshing itself (htmx, today's waiting, serving and done)",
+             ["/lobby/queue"], role="lobby", htmx=True, rows="any", shows='id="lobby-queue"', feature="the lobby",
+             before=clean, p50_ms=15.0),
     ]
 
 
@@ -102,7 +127,7 @@ def booking_page(m: dict) -> Page:
     paths = [f"/appointments/customer/{customers[k % len(customers)]}/book" for k in range(len(forms))]
     return Page("booking", "booking: offer two times (htmx POST, both held, the panel answers)", paths,
                 role="booker", method="POST", forms=forms, htmx=True, rows="any",
-                shows="两个时间已保留", feature="booking", before=BOOKED_BY_THE_BENCHMARK)
+                shows="两个时间已保留", feature="booking", before=(BOOKED_BY_THE_BENCHMARK,))
 
 
 def extra_pages(m: dict) -> list[Page]:

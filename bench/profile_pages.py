@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         key, label, call = page.key, page.label, caller(page, *clients.get(page.role, (app.test_client(), "")))
         if page.before:
             with app.app_context():
-                db.session.execute(text(page.before))
+                for statement in page.before:
+                    db.session.execute(text(statement))
                 db.session.commit()
         for i in range(20):
             assert call(i).status_code == 200

@@ -144,14 +144,15 @@ def other_load(meter: CpuMeter, seconds: float = 1.0) -> float:
     return CpuMeter.delta(a, meter.snapshot())["other"]
 
 
-def run_sql(kind: str, statement: str) -> int:
-    """One statement on the bench database, outside the app (a write page's `before`); rows it touched."""
+def run_sql(kind: str, statements: tuple[str, ...]) -> int:
+    """Statements on the bench database in one transaction, outside the app (a write page's `before`); rows
+    they touched."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(common.database_url(kind))
     try:
         with engine.begin() as conn:
-            return conn.execute(text(statement)).rowcount
+            return sum(conn.execute(text(statement)).rowcount for statement in statements)
     finally:
         engine.dispose()
 
@@ -646,8 +647,9 @@ def budget(kind: str, kind_result: dict, concurrency: list[int]) -> list[dict]:
             if lo is None:
                 unchecked.append(f"not run at {LATENCY_CLIENTS} clients")
             else:
-                if lo["p50"] > p50_limit:
-                    fails.append(f"p50 {lo['p50']:.1f} > {p50_limit:.0f} ms")
+                page_p50 = min(p50_limit, page.p50_ms or p50_limit)  # a page may have a stricter target
+                if lo["p50"] > page_p50:
+                    fails.append(f"p50 {lo['p50']:.1f} > {page_p50:.0f} ms")
                 if lo["p99"] > p99_limit:
                     fails.append(f"p99 {lo['p99']:.1f} > {p99_limit:.0f} ms")
         elif page.kind == "reference":
@@ -791,7 +793,8 @@ def write_results(path: Path, results: dict, args, started: str, elapsed: float)
              "Jinja alone, the same 50 rows; the stack's ceiling).",
              f"- At {LATENCY_CLIENTS} clients every page has p50 ≤ {LATENCY_MS['sqlite'][0]:.0f} ms and p99 ≤ "
              f"{LATENCY_MS['sqlite'][1]:.0f} ms on SQLite, p50 ≤ {LATENCY_MS['postgres'][0]:.0f} ms and p99 ≤ "
-             f"{LATENCY_MS['postgres'][1]:.0f} ms on PostgreSQL.",
+             f"{LATENCY_MS['postgres'][1]:.0f} ms on PostgreSQL; a page with a target of its own (the lobby's look-up "
+             "10 ms, walk-in submit 25 ms, queue refresh 15 ms) meets the stricter of the two.",
              "- All in the same run and on the same engine: the bare route and the reference run before, between and "
              "after the pages of each block, and the ratios use the mean of their three runs. The ratio to the bare "
              "route is shown for information; it is not part of the verdict.",

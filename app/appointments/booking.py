@@ -5,10 +5,10 @@ requests, a no-op write otherwise) and the same check runs inside it, so no othe
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, exists, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.appointments import slots as slot_rules
-from app.core import audit, clock, policies
+from app.core import audit, clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.refusals import InvalidInput, PolicyError
 from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, User
@@ -75,7 +75,7 @@ def take_write_lock() -> None:
         db.session.execute(text("UPDATE appointment SET version = version WHERE id = -1"))
 
 
-@functools.cache
+@lru_cache(maxsize=2)
 def _overlap_statement():
     """Built once, values bound: assembling the statement cost more than running it."""
     start = bindparam("start")
@@ -131,3 +131,6 @@ def book(actor: User, customer: Customer, req: BookingRequest) -> list[Appointme
 
 def default_minutes() -> int:
     return slot_rules.LENGTHS[0]
+
+
+worker_copies.keep("booking overlap statements", _overlap_statement.cache_clear)

@@ -4,9 +4,9 @@ Built in a fixed number of statements whatever the number of appointments."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from flask import abort
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from app.appointments import slots as slot_rules
 from app.appointments import transitions
 from app.appointments.presenters import WEEKDAYS
-from app.core import clock, policies
+from app.core import clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
@@ -158,7 +158,7 @@ def whose(viewer: User, staff_param: str | None) -> tuple[str, User | None]:
     return str(staff.id), staff
 
 
-@functools.cache
+@lru_cache(maxsize=2)
 def _appointments_statement(team: bool):
     """Built once per shape, values bound: assembling it (joins, load_only) cost more than running it."""
     stmt = (select(Appointment)
@@ -247,3 +247,6 @@ def build_calendar(viewer: User, *, view: str | None, day: str | None, staff: st
     return Calendar(view=view, anchor=first, staff_param=staff_param, staff_label=label, rows=rows, days=days,
                     previous=first - step, following=first + step, today=today, title=title,
                     team=staff_user is None, colleagues=_colleagues(viewer))
+
+
+worker_copies.keep("calendar statements", _appointments_statement.cache_clear)

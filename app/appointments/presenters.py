@@ -3,9 +3,9 @@ Chinese messages to the customer (SMS/WeChat): surname and title at most, never 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.appointments import slots as slot_rules
 from app.appointments import transitions
-from app.core import clock, policies
+from app.core import clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask_numbers_in_text
@@ -118,7 +118,7 @@ def row_for(viewer: User, appointment: Appointment) -> AppointmentRow:
         version=appointment.version)
 
 
-@functools.cache
+@lru_cache(maxsize=2)
 def _customer_appointments_statement():
     """Built once, values bound (assembling it cost more than running it)."""
     return (select(Appointment).where(Appointment.customer_id == bindparam("customer_id"))
@@ -154,3 +154,6 @@ def panel_for(viewer: User, customer: Customer) -> Panel:
                      if a.status == AppointmentStatus.CONFIRMED]
     return Panel([row_for(viewer, a) for a in upcoming], [row_for(viewer, a) for a in past], offer_texts,
                  confirmations)
+
+
+worker_copies.keep("appointment panel statements", _customer_appointments_statement.cache_clear)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.auth.decorators import read_only, roles_required
 from app.core import policies
-from app.core.extensions import db, limiter
+from app.core.extensions import commit_and_keep_loaded, db, limiter
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.privacy import CipherError, decrypt_pfi, encrypt_pfi, mask
 from app.core.refusals import InvalidInput, PolicyError, put_on_form
@@ -55,8 +55,10 @@ def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: s
 
 
 def _page(user: User, *, result: dict | None = None, lookup: LookupForm | None = None, status: int = 200):
+    # The officer's list of today belongs to the page around the result; an htmx answer is the result alone.
+    mine = () if is_htmx_request() else queue.my_walk_ins_today(user)
     return render("lobby/index.html", "lobby/_result.html", status=status, lookup=lookup or LookupForm(formdata=None),
-                  mine=queue.my_walk_ins_today(user), **(result or {}))
+                  mine=mine, **(result or {}))
 
 
 @bp.route("")
@@ -80,7 +82,7 @@ def lookup():
     form = LookupForm()
     found = search.lookup_mobile(user, form.mobile.data) if form.validate_on_submit() else \
         search.MobileLookup(error=_("Please try again."))
-    db.session.commit()  # the look-up's audit row
+    commit_and_keep_loaded()  # the look-up's audit row (the answer draws what it loaded)
     result: dict = {"lookup_error": found.error, "elsewhere": found.elsewhere, "searched": found.searched}
     if found.customer is not None:
         result.update(_walk_in_context(user, found.customer, WalkInForm(formdata=None)))

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
-from app.core import clock, policies
+from app.core import clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.scoping import branch_scope
 from app.core.validation import day_param
@@ -195,3 +195,6 @@ def people_choices(user: User) -> list[tuple[int, str]]:
     scope, branch_id = branch_scope(user)
     rows = db.session.execute(_people_statement(scope), {"branch_id": branch_id} if scope == "branch" else {})
     return [(r.id, r.display_name) for r in rows]
+
+
+worker_copies.keep("referral inbox statements", lambda: (_page_statement.cache_clear(), _people_statement.cache_clear()))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, clock, policies
+from app.core import audit, clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
@@ -47,19 +48,24 @@ def suggested_specialty(need: str | None) -> str | None:
     return NEED_SPECIALTY.get(need or "")
 
 
+@lru_cache(maxsize=16)
+def _colleagues_statement(specialty: str | None):
+    """Built once per specialty, branch and actor bound: assembling it cost more than running it."""
+    load = func.count(Referral.id)
+    return (select(User.id, User.display_name, User.specialty, load.label("load"))
+            .outerjoin(Referral, and_(Referral.recipient_id == User.id, Referral.status.in_(OPEN_REFERRAL_STATUSES)))
+            .where(User.branch_id == bindparam("branch_id"), User.role == "manager", User.active.is_(True),
+                   User.id != bindparam("actor_id"))
+            .group_by(User.id, User.display_name, User.specialty)
+            .order_by(case((User.specialty == specialty, 0), else_=1) if specialty else User.id.is_(None),
+                      load, User.display_name, User.id))
+
+
 def colleagues_for(actor: User, branch_id: int, need: str | None) -> list[Colleague]:
     """The branch's active managers (never the actor), the need's specialty first, then the least loaded:
     one query with the open load counted in SQL."""
     specialty = suggested_specialty(need)
-    load = func.count(Referral.id)
-    rows = db.session.execute(
-        select(User.id, User.display_name, User.specialty, load.label("load"))
-        .outerjoin(Referral, and_(Referral.recipient_id == User.id, Referral.status.in_(OPEN_REFERRAL_STATUSES)))
-        .where(User.branch_id == branch_id, User.role == "manager", User.active.is_(True), User.id != actor.id)
-        .group_by(User.id, User.display_name, User.specialty)
-        .order_by(case((User.specialty == specialty, 0), else_=1) if specialty else User.id.is_(None),
-                  load, User.display_name, User.id)
-    ).all()
+    rows = db.session.execute(_colleagues_statement(specialty), {"branch_id": branch_id, "actor_id": actor.id}).all()
     return [Colleague(r.id, r.display_name, r.specialty, r.load, specialty is None or r.specialty == specialty)
             for r in rows]
 
@@ -108,3 +114,6 @@ def send_referral(actor: User, customer: Customer, *, recipient_id: int | None, 
     audit.record(actor, SEND_ACTION, subject_type="referral", subject_id=referral.id, customer_id=customer.id,
                  branch_id=customer.branch_id, need=need, recipient=recipient.display_name, note=note)
     return referral
+
+
+worker_copies.keep("colleague picker statements", _colleagues_statement.cache_clear)

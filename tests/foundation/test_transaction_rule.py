@@ -52,6 +52,8 @@ def test_in_production_a_breach_is_logged_not_raised(app, monkeypatch, caplog):
 def test_every_worker_copy_is_listed_in_one_place():
     listed = worker_copies.__doc__
     assert worker_copies.names() == sorted(["reference data", "label dicts", "wtforms messages", "parsed locales",
-                                            "list statements", "timeline statements"])
+                                            "list statements", "timeline statements", "referral inbox statements",
+                                            "colleague picker statements", "calendar statements",
+                                            "appointment panel statements", "booking overlap statements"])
     for phrase in ("reference data", "label dicts", "WTForms", "parsed locales", "prebuilt SQL statements"):
         assert phrase in listed
