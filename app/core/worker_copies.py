@@ -11,7 +11,7 @@ per user; each copy is either immutable for the life of the process or expires a
 - WTForms' message catalogue per language (core.forms): the same.
 - parsed locales (core.i18n): Babel Locale objects, immutable.
 - prebuilt SQL statements (customers.listing, customers.timeline, referrals.inbox, referrals.sending,
-  appointments.calendar, appointments.presenters, appointments.booking): statement shapes with bound
+  appointments.calendar, appointments.presenters, appointments.booking, lobby.queue, lobby.presenters): statement shapes with bound
   parameters, no data; building them cost more than running them.
 
 tests/conftest.py clears them all before each test with clear_all().

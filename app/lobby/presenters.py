@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from app.core import clock, policies
+from app.core import clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
@@ -49,21 +50,40 @@ class LobbyCard:
     owner_name: str
 
 
+@lru_cache(maxsize=1)
+def _card_statements():
+    """The card's two statements (open referrals, today's appointment), built once with values bound."""
+    open_referrals = select(func.count(Referral.id)).where(
+        Referral.customer_id == bindparam("customer_id"), Referral.status.in_(OPEN_REFERRAL_STATUSES))
+    appointment = (select(Appointment).where(Appointment.customer_id == bindparam("customer_id"),
+                                             Appointment.start_at >= bindparam("start"),
+                                             Appointment.start_at < bindparam("end"),
+                                             Appointment.status.in_(("proposed", "held", "confirmed")))
+                   .order_by(Appointment.start_at).limit(1))
+    return open_referrals, appointment
+
+
 def lobby_card(user: User, customer: Customer) -> LobbyCard:
     day = local_day()
     tz = current_app.config["DISPLAY_TIMEZONE"]
     start = datetime.combine(day, datetime.min.time(), tzinfo=clock.local(clock.now(), tz).tzinfo)
-    open_referrals = db.session.scalar(select(func.count(Referral.id)).where(
-        Referral.customer_id == customer.id, Referral.status.in_(OPEN_REFERRAL_STATUSES))) or 0
-    appointment = db.session.scalar(
-        select(Appointment).where(Appointment.customer_id == customer.id,
-                                  Appointment.start_at >= start, Appointment.start_at < start + timedelta(days=1),
-                                  Appointment.status.in_(("proposed", "held", "confirmed")))
-        .order_by(Appointment.start_at).limit(1))
+    open_referrals_statement, appointment_statement = _card_statements()
+    open_referrals = db.session.scalar(open_referrals_statement, {"customer_id": customer.id}) or 0
+    appointment = db.session.scalar(appointment_statement, {"customer_id": customer.id, "start": start,
+                                                            "end": start + timedelta(days=1)})
     from app.lobby.services import alert_tiers
 
     return LobbyCard(customer, policies.sees_full_record(user, customer), surname_title(customer.name, customer.gender),
                      open_referrals, appointment, customer.tier in alert_tiers(), customer.owner.display_name)
+
+
+def who_to_call(customer: Customer | None) -> str | None:
+    """The owner the lobby tells the customer about when their tier alerts the owner (优质客户), else None."""
+    from app.lobby.services import alert_tiers
+
+    if customer is None or customer.tier not in alert_tiers():
+        return None
+    return customer.owner.display_name
 
 
 @dataclass(frozen=True)
@@ -105,3 +125,6 @@ def queue_rows(viewer: User, walk_ins) -> list[QueueRow]:
                              minutes, since, w.called_at is not None, outcomes.get(w.outcome or "", ""),
                              viewer.id in (w.handed_to_id, w.served_by_id)))
     return rows
+
+
+worker_copies.keep("lobby card statements", _card_statements.cache_clear)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from app.core import worker_copies
 from app.core.extensions import db
 from app.lobby.presenters import QueueRow, queue_rows
 from app.lobby.services import local_day
-from app.models import QueueStatus, User, WalkIn
+from app.models import Customer, QueueStatus, User, WalkIn
 
 DONE_SHOWN = 30
 
@@ -23,21 +25,37 @@ class TodaysQueue:
     done_count: int
 
 
-def _today(user: User, *statuses: str):
-    return (select(WalkIn).options(joinedload(WalkIn.customer), joinedload(WalkIn.served_by),
-                                   joinedload(WalkIn.handed_to))
-            .where(WalkIn.branch_id == user.branch_id, WalkIn.day == local_day(), WalkIn.queue_status.in_(statuses)))
+@lru_cache(maxsize=4)
+def _today_statement(part: str):
+    """Today's walk-ins of a branch in one queue state ("waiting", "serving", "done"), built once with the branch
+    and day bound: assembling it (three joins) cost more than running it. Only the customer's name and gender are
+    read (surname and title); the staff's display names."""
+    statuses = {"waiting": (QueueStatus.WAITING.value,), "serving": (QueueStatus.SERVING.value,),
+                "done": (QueueStatus.DONE.value, QueueStatus.LEFT.value)}[part]
+    order = {"waiting": (WalkIn.queue_no,), "serving": (WalkIn.started_at,),
+             "done": (WalkIn.finished_at.desc(), WalkIn.id.desc())}[part]
+    stmt = (select(WalkIn).options(joinedload(WalkIn.customer).load_only(Customer.name, Customer.gender),
+                                   joinedload(WalkIn.served_by).load_only(User.display_name),
+                                   joinedload(WalkIn.handed_to).load_only(User.display_name))
+            .where(WalkIn.branch_id == bindparam("branch_id"), WalkIn.day == bindparam("day"),
+                   WalkIn.queue_status.in_(statuses))
+            .order_by(*order))
+    return stmt.limit(DONE_SHOWN) if part == "done" else stmt
+
+
+@lru_cache(maxsize=1)
+def _done_count_statement():
+    return select(func.count(WalkIn.id)).where(
+        WalkIn.branch_id == bindparam("branch_id"), WalkIn.day == bindparam("day"),
+        WalkIn.queue_status.in_((QueueStatus.DONE.value, QueueStatus.LEFT.value)))
 
 
 def todays_queue(user: User) -> TodaysQueue:
     """The user's branch today: the waiting in queue order, the served by start, the latest finished."""
-    waiting = db.session.scalars(_today(user, QueueStatus.WAITING.value).order_by(WalkIn.queue_no)).all()
-    serving = db.session.scalars(_today(user, QueueStatus.SERVING.value).order_by(WalkIn.started_at)).all()
-    done = db.session.scalars(_today(user, QueueStatus.DONE.value, QueueStatus.LEFT.value)
-                              .order_by(WalkIn.finished_at.desc(), WalkIn.id.desc()).limit(DONE_SHOWN)).all()
-    done_count = db.session.scalar(select(func.count(WalkIn.id)).where(
-        WalkIn.branch_id == user.branch_id, WalkIn.day == local_day(),
-        WalkIn.queue_status.in_((QueueStatus.DONE.value, QueueStatus.LEFT.value)))) or 0
+    values = {"branch_id": user.branch_id, "day": local_day()}
+    waiting, serving, done = (db.session.scalars(_today_statement(part), values).all()
+                              for part in ("waiting", "serving", "done"))
+    done_count = db.session.scalar(_done_count_statement(), values) or 0
     return TodaysQueue(queue_rows(user, waiting), queue_rows(user, serving), queue_rows(user, done), done_count)
 
 
@@ -49,3 +67,6 @@ def my_walk_ins_today(user: User, limit: int = 10) -> list[QueueRow]:
                                      WalkIn.logged_by_id == user.id)
                               .order_by(WalkIn.queue_no.desc()).limit(limit)).all()
     return queue_rows(user, rows)
+
+
+worker_copies.keep("queue statements", lambda: (_today_statement.cache_clear(), _done_count_statement.cache_clear()))

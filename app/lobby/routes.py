@@ -158,7 +158,7 @@ def log_walk_in():
             db.session.rollback()
             abort(403)
         else:
-            db.session.commit()
+            commit_and_keep_loaded()  # the answer draws the walk-in and customer just written
             return _logged(user, walk_in, created)
     result = _walk_in_context(user, customer, form, mobile_masked=mask("mobile", mobile, 2) if mobile else None)
     result.update(new_visitor=customer is None, searched=True)
@@ -172,9 +172,10 @@ def _logged(user: User, walk_in, created: bool):
     if not is_htmx_request():
         flash(message, "success")
         return redirect_or_hx(url_for("lobby.index"))
-    card = presenters.lobby_card(user, walk_in.customer) if walk_in.customer is not None else None
-    response = render("lobby/index.html", "lobby/_logged.html", walk_in=walk_in, message=message, card=card,
-                      created=created, mine=queue.my_walk_ins_today(user), handed_to=walk_in.handed_to)
+    # The officer's list and the queue redraw themselves on the event (HX-Trigger): the answer is the result.
+    response = render("lobby/index.html", "lobby/_logged.html", walk_in=walk_in, message=message,
+                      who_to_call=presenters.who_to_call(walk_in.customer), created=created,
+                      handed_to=walk_in.handed_to)
     response.headers["HX-Trigger"] = f"{CHANGED}, referrals-changed"
     return response
 

@@ -54,6 +54,7 @@ def test_every_worker_copy_is_listed_in_one_place():
     assert worker_copies.names() == sorted(["reference data", "label dicts", "wtforms messages", "parsed locales",
                                             "list statements", "timeline statements", "referral inbox statements",
                                             "colleague picker statements", "calendar statements",
-                                            "appointment panel statements", "booking overlap statements"])
+                                            "appointment panel statements", "booking overlap statements",
+                                            "queue statements", "lobby card statements"])
     for phrase in ("reference data", "label dicts", "WTForms", "parsed locales", "prebuilt SQL statements"):
         assert phrase in listed
