@@ -21,7 +21,8 @@ EXTRA = 12  # enough due follow-ups for a second page whatever the demo data hol
 
 @pytest.fixture
 def many_due(live_server, demo):
-    """EXTRA follow-ups due today for `manager`, on its own customers (removed again afterwards)."""
+    """EXTRA follow-ups 60 days overdue for `manager` (so they come first and the journey completes only these),
+    on its own customers; closed again afterwards so the other journeys see the demo data as it was."""
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     with sqlite3.connect(live_server.db_path) as con:
         customers = [row[0] for row in con.execute(
@@ -31,7 +32,7 @@ def many_due(live_server, demo):
             cur = con.execute(
                 "INSERT INTO follow_up (branch_id, customer_id, assignee_id, kind, due_on, status, note, created_by_id,"
                 " created_at, version) VALUES (?, ?, ?, 'other', ?, 'open', ?, ?, ?, 1)",
-                (demo.branch, customer_id, demo.user, (today - timedelta(days=1)).isoformat(), f"补充材料 {index}",
+                (demo.branch, customer_id, demo.user, (today - timedelta(days=60)).isoformat(), f"补充材料 {index}",
                  demo.user, datetime.utcnow().isoformat(sep=" ")))
             ids.append(cur.lastrowid)
     yield ids
@@ -52,6 +53,7 @@ def test_show_more_after_completing_in_place_shows_every_due_follow_up(new_page,
     for index in (0, 1):
         row = rows.nth(index)
         row_id = row.get_attribute("id")
+        assert int(row_id.rsplit("-", 1)[1]) in many_due  # only this test's own rows are completed
         row.locator("[data-testid=follow-up-complete-open]").click()
         page.locator(f"#{row_id} [data-testid=follow-up-outcome]").fill("已电话联系")
         page.locator(f"#{row_id} [data-testid=follow-up-complete]").click()
@@ -67,7 +69,7 @@ def test_show_more_after_completing_in_place_shows_every_due_follow_up(new_page,
     assert len(shown) == due, f"my day said {due} due but showed {len(shown)} after 'show more'"
 
 
-def test_the_sections_due_count_follows_an_in_place_completion(new_page, session_of):
+def test_the_sections_due_count_follows_an_in_place_completion(new_page, session_of, many_due):
     """Also found: after completing a follow-up in place the navigation says one less, but the section's own
     "共 N 条到期" keeps the old number, so the page shows two different counts of the same thing."""
     page = open_as(new_page, session_of, "manager", viewport={"width": 1280, "height": 900})
@@ -77,6 +79,7 @@ def test_the_sections_due_count_follows_an_in_place_completion(new_page, session
     expect(count).to_be_visible()
     row = page.locator("[data-testid=follow-up-row][data-status=open]").first
     row_id = row.get_attribute("id")
+    assert int(row_id.rsplit("-", 1)[1]) in many_due
     row.locator("[data-testid=follow-up-complete-open]").click()
     page.locator(f"#{row_id} [data-testid=follow-up-outcome]").fill("已联系客户")
     page.locator(f"#{row_id} [data-testid=follow-up-complete]").click()
