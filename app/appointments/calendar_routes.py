@@ -40,10 +40,12 @@ def calendar_event_text(state: Mapping) -> dict:
             "panel_prefix": url_for("appointments.panel", customer_id=0)[:-1], "state_query": urlencode(state)}
 
 
-def calendar_page(user: User, state: Mapping, *, status: int = 200) -> Response:
-    """The calendar page, or its body for htmx (navigation and the actions sent from the calendar)."""
+def calendar_page(user: User, state: Mapping, *, status: int = 200, kept=None) -> Response:
+    """The calendar page, or its body for htmx (navigation and the actions sent from the calendar); `kept`: a
+    refused action's forms open in place on its event, with what was typed."""
     cal = build_calendar(user, view=state.get("view"), day=state.get("day"), staff=state.get("staff"))
-    return render("appointments/calendar.html", "appointments/_calendar_body.html", status=status, cal=cal)
+    return render("appointments/calendar.html", "appointments/_calendar_body.html", status=status, cal=cal,
+                  kept=kept)
 
 
 @bp.route("/")

@@ -27,6 +27,17 @@ WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l
 OPEN_STATUSES = (AppointmentStatus.PROPOSED, AppointmentStatus.HELD, AppointmentStatus.CONFIRMED)
 
 
+@dataclass(frozen=True, slots=True)
+class KeptInput:
+    """A refused action's typed text, back in its form as the form left it (a full number masked), so the rest
+    of what was typed is not lost. `event`: the action's forms as the calendar and my day open them in place."""
+
+    appointment_id: int
+    action: str
+    values: dict[str, str]
+    event: object | None = None
+
+
 def surname(name: str | None) -> str:
     name = (name or "").strip()
     if not name:

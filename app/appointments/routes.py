@@ -97,27 +97,37 @@ def _calendar_state() -> dict | None:
     return {key: request.form.get(key) or None for key in ("view", "day", "staff")}
 
 
-def _after_action(user: User, appointment, *, whole_panel: bool = False, status: int = 200) -> Response:
+def _kept(user: User, appointment, form) -> presenters.KeptInput:
+    """What the user typed into a refused action's form, read after validation (a full number is masked)."""
+    values = {f.name: f.data for f in form if f.type in ("StringField", "TextAreaField") and f.data}
+    in_place = request.form.get("from") in ("day", "calendar")
+    return presenters.KeptInput(appointment.id, request.endpoint.rsplit(".", 1)[-1], values,
+                                calendar.event_for(user, appointment) if in_place else None)
+
+
+def _after_action(user: User, appointment, *, whole_panel: bool = False, status: int = 200,
+                  kept: presenters.KeptInput | None = None) -> Response:
     """htmx: the row (or the panel, when other rows changed too), the calendar's body or my day's appointments
-    when the action came from there; no JavaScript: back to the panel, the calendar or my day."""
+    when the action came from there; no JavaScript: back to the panel, the calendar or my day. `kept`: a refused
+    action's form comes back open with what was typed."""
     if request.form.get("from") == "day":  # sent from my day: its appointments answer
         if not is_htmx_request():
             return redirect_or_hx(url_for("home.manager"))
         return render("home/my_day_section.html", "home/_my_day_appointments.html", status=status,
-                      appointments=myday.todays_items(user))
+                      appointments=myday.todays_items(user), kept=kept)
     state = _calendar_state()
     if state is not None:
         if not is_htmx_request():
             return redirect_or_hx(url_for("appointments.calendar", **{k: v for k, v in state.items() if v}))
-        return calendar_page(user, state, status=status)
+        return calendar_page(user, state, status=status, kept=kept)
     if not is_htmx_request():
         return redirect_or_hx(url_for("appointments.panel", customer_id=appointment.customer_id))
     if whole_panel:
         return render("appointments/customer.html", "appointments/_panel.html", status=status,
-                      **_panel_context(user, appointment.customer))
+                      **_panel_context(user, appointment.customer), kept=kept)
     return render("appointments/customer.html", "appointments/_row.html", status=status,
                   row=presenters.row_for(user, appointment), customer=appointment.customer,
-                  action_form=ActionForm(formdata=None))
+                  action_form=ActionForm(formdata=None), kept=kept)
 
 
 def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False) -> Response:
@@ -127,7 +137,7 @@ def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False)
     form = form_class()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0] if form.errors else _("Please try again."), "warning")
-        return _after_action(user, appointment, whole_panel=whole_panel)
+        return _after_action(user, appointment, whole_panel=whole_panel, kept=_kept(user, appointment, form))
     try:
         actions.expect_version(appointment, request.form.get("version"))
         service(user, appointment, form)
@@ -138,7 +148,7 @@ def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False)
     except InvalidInput as exc:
         put_on_form(exc)
         db.session.refresh(appointment)
-        return _after_action(user, appointment, whole_panel=True)
+        return _after_action(user, appointment, whole_panel=True, kept=_kept(user, appointment, form))
     db.session.commit()
     flash(_("Saved."), "success")
     return _after_action(user, appointment, whole_panel=whole_panel)

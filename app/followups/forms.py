@@ -7,9 +7,14 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import Length, Optional
 
 from app.core.forms import Form
-from app.customers.forms import options
+from app.customers.forms import NoControlCharacters, NoPersonalNumbers, options
 from app.followups.services import MANUAL_KINDS, NewFollowUp
 from app.models import FOLLOW_UP_KIND_LABELS
+
+
+def _free_text(*validators) -> list:
+    """A refused number comes back masked in its field, so the rest of what was typed is kept."""
+    return [*validators, NoControlCharacters(), NoPersonalNumbers()]
 
 
 def _int_or_none(value) -> int | None:
@@ -39,7 +44,7 @@ class VersionedForm(Form):
 
 
 class CompleteForm(VersionedForm):
-    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=2000)])
+    outcome = TextAreaField(_l("Outcome"), validators=_free_text(Optional(), Length(max=2000)))
 
 
 class SnoozeForm(VersionedForm):
@@ -47,7 +52,7 @@ class SnoozeForm(VersionedForm):
 
 
 class CancelForm(VersionedForm):
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+    reason = StringField(_l("Reason"), validators=_free_text(Optional(), Length(max=300)))
 
 
 class ReassignForm(VersionedForm):

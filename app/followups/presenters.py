@@ -36,6 +36,7 @@ class FollowUpRow:
     can_reassign: bool
     error: str | None = None
     open_action: str | None = None
+    typed: str | None = None  # a refused outcome or reason, back in its field (numbers masked by the form)
     details: FollowUpDetails | None = None  # filled when the row is opened in place
 
 

@@ -36,6 +36,9 @@ ACTIONS = {
 }
 
 
+# The free text each action's form carries: refused, it comes back in its field (numbers masked).
+TYPED_FIELDS = {"complete": "outcome", "cancel": "reason"}
+
 ACTION_STYLES = {"complete": "btn-success", "snooze": "btn-outline-secondary", "cancel": "btn-outline-danger",
                  "reassign": "btn-outline-primary"}
 
@@ -132,8 +135,10 @@ def act(follow_up_id: int, action: str):
     user = _current()
     follow_up = load_follow_up(user, follow_up_id, purpose)
     form = form_class()
-    if not form.validate_on_submit():
-        return _answer(user, follow_up_id, status=422, action=action, error=_first_error(form))
+    valid = form.validate_on_submit()
+    typed = form[TYPED_FIELDS[action]].data if action in TYPED_FIELDS else None  # read after validation: masked
+    if not valid:
+        return _answer(user, follow_up_id, status=422, action=action, error=_first_error(form), typed=typed)
     try:
         result = service(user, follow_up, form)
     except services.ChangedMeanwhile:
@@ -141,14 +146,16 @@ def act(follow_up_id: int, action: str):
         return _answer(user, follow_up_id, status=409, error=str(services.CHANGED_MEANWHILE))
     except InvalidInput as exc:
         db.session.rollback()
-        return _answer(user, follow_up_id, status=422, action=action, error=str(next(iter(exc.errors.values()))))
+        return _answer(user, follow_up_id, status=422, action=action, error=str(next(iter(exc.errors.values()))),
+                       typed=typed)
     db.session.commit()
     notice = _("Next return visit planned for %(day)s.", day=result.due_on.isoformat()) \
         if action == "complete" and result is not None else None
     return _answer(user, follow_up_id, notice=notice)
 
 
-def _answer(user: User, follow_up_id: int, *, status: int = 200, action=None, error=None, notice=None):
+def _answer(user: User, follow_up_id: int, *, status: int = 200, action=None, error=None, notice=None,
+            typed=None):
     """htmx: the row (my day) or the customer's panel; without JavaScript: back where the user was."""
     db.session.expire_all()
     follow_up = load_follow_up(user, follow_up_id, "view")
@@ -159,12 +166,12 @@ def _answer(user: User, follow_up_id: int, *, status: int = 200, action=None, er
         context = panel_context(user, follow_up.customer)
         row = next((r for r in context["pending"] if r.id == follow_up_id), None)
         if row is not None:  # the message sits in the row the user acted on
-            row.error, row.open_action = error, action
+            row.error, row.open_action, row.typed = error, action, typed
         context.update(error=error if row is None else None, notice=notice)
         response = render("followups/customer.html", "followups/_panel.html", status=status, **context)
     else:
         row = presenters.row_for(user, follow_up, rhythm.local_today())
-        row.error, row.open_action = error, action
+        row.error, row.open_action, row.typed = error, action, typed
         response = make_response(render_template("followups/_row.html", row=row, where="day", row_notice=notice),
                                  status)
         response.vary.add("HX-Request")
