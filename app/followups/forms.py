@@ -26,7 +26,7 @@ class AddForm(Form):
     kind = SelectField(_l("Kind"), choices=options((k, FOLLOW_UP_KIND_LABELS[k]) for k in MANUAL_KINDS),
                        default="other")
     due_on = DateField(_l("Due on"), validators=[Optional()])
-    note = StringField(_l("What to do"), validators=[Optional(), Length(max=300)])
+    note = StringField(_l("What to do"), validators=_free_text(Optional(), Length(max=300)))
     assignee_id = SelectField(_l("For"), choices=[], validate_choice=False, coerce=_int_or_none)
 
     def to_input(self) -> NewFollowUp:
