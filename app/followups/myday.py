@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.appointments import transitions
@@ -62,34 +62,62 @@ def due_count(user: User, today: date | None = None) -> int:
         *due_condition(user, today or rhythm.local_today()), customer_archived.is_(None))) or 0
 
 
-def due_follow_ups(user: User, today: date, *, start: int = 0, limit: int = FOLLOW_UPS_SHOWN) -> list[FollowUp]:
-    """Oldest first (the most overdue on top), with customer and assignee in the same statement."""
-    return list(db.session.scalars(
-        select(FollowUp).join(FollowUp.customer).options(
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where "show more" goes on: the last shown row's due date and id (the list's order). A keyset, not an
+    offset: rows done or snoozed in place leave the list, and an offset would then skip as many due ones."""
+
+    due_on: date
+    id: int
+
+
+MAX_ID = 2**31 - 1
+
+
+def parse_cursor(due_on: str | None, follow_up_id: str | None) -> Cursor | None:
+    """The cursor of a "show more" URL: None when absent, ValueError when garbled or out of range."""
+    if not due_on and not follow_up_id:
+        return None
+    day = date.fromisoformat(due_on or "")
+    number = int(follow_up_id) if (follow_up_id or "").isascii() and (follow_up_id or "").isdigit() else -1
+    if not 0 < number <= MAX_ID:
+        raise ValueError(follow_up_id)
+    return Cursor(day, number)
+
+
+def due_follow_ups(user: User, today: date, *, after: Cursor | None = None,
+                   limit: int = FOLLOW_UPS_SHOWN) -> list[FollowUp]:
+    """Oldest first (the most overdue on top), from just after `after`, with customer and assignee in the same
+    statement."""
+    stmt = (select(FollowUp).join(FollowUp.customer).options(
             # only what a row shows and the masking rule reads: a customer row is wide
             contains_eager(FollowUp.customer).load_only(Customer.name, Customer.tier, Customer.owner_id,
                                                         Customer.branch_id, Customer.archived_at),
             joinedload(FollowUp.assignee).load_only(User.display_name))
-        .where(*due_condition(user, today), Customer.archived_at.is_(None))
-        .order_by(FollowUp.due_on, FollowUp.id).offset(start).limit(limit)))
+            .where(*due_condition(user, today), Customer.archived_at.is_(None)))
+    if after is not None:
+        stmt = stmt.where(or_(FollowUp.due_on > after.due_on,
+                              and_(FollowUp.due_on == after.due_on, FollowUp.id > after.id)))
+    return list(db.session.scalars(stmt.order_by(FollowUp.due_on, FollowUp.id).limit(limit)))
 
 
 @dataclass
 class FollowUpPage:
     rows: list[presenters.FollowUpRow]
-    more_from: int | None
+    more_after: Cursor | None  # the last row shown, when there are more
     full: Callable[..., bool]  # the masking rule, read for these rows' customers
     due_count: int | None = None  # all due (follow_ups_section fills it)
 
 
-def follow_up_page(user: User, today: date, start: int = 0) -> FollowUpPage:
-    """FOLLOW_UPS_SHOWN due rows from `start` (one more is read to know whether "show more" is needed)."""
-    found = due_follow_ups(user, today, start=start, limit=FOLLOW_UPS_SHOWN + 1)
+def follow_up_page(user: User, today: date, after: Cursor | None = None) -> FollowUpPage:
+    """FOLLOW_UPS_SHOWN due rows after `after` (one more is read to know whether "show more" is needed)."""
+    found = due_follow_ups(user, today, after=after, limit=FOLLOW_UPS_SHOWN + 1)
     shown = found[:FOLLOW_UPS_SHOWN]
     full = policies.full_record_rule(user, {f.customer_id for f in shown})
     rows = [presenters.row_for(user, f, today, full=full(f.customer.owner_id, f.branch_id, f.customer_id))
             for f in shown]
-    return FollowUpPage(rows, start + len(shown) if len(found) > len(shown) else None, full)
+    more = Cursor(shown[-1].due_on, shown[-1].id) if len(found) > len(shown) else None
+    return FollowUpPage(rows, more, full)
 
 
 def todays_appointments(user: User, today: date) -> list[Appointment]:
@@ -125,11 +153,12 @@ def todays_items(user: User) -> list[AppointmentItem]:
     return appointment_items(user, appointments, policies.full_record_rule(user, {a.customer_id for a in appointments}))
 
 
-def follow_ups_section(user: User, start: int = 0) -> FollowUpPage:
-    """My day's follow-ups from `start`, with the count of all that are due (one COUNT only when there are more)."""
+def follow_ups_section(user: User, after: Cursor | None = None) -> FollowUpPage:
+    """My day's follow-ups after `after`, with the count of all that are due (one COUNT only when the first page
+    does not hold them all)."""
     today = rhythm.local_today()
-    page = follow_up_page(user, today, start)
-    page.due_count = start + len(page.rows) if page.more_from is None else due_count(user, today)
+    page = follow_up_page(user, today, after)
+    page.due_count = len(page.rows) if after is None and page.more_after is None else due_count(user, today)
     return page
 
 

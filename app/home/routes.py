@@ -11,7 +11,7 @@ from app.auth.decorators import any_signed_in, public, roles_required
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, render
 from app.customers.stats import owner_counts, tier_counts
-from app.followups.myday import follow_ups_section, referrals_section, todays_items
+from app.followups.myday import follow_ups_section, parse_cursor, referrals_section, todays_items
 from app.followups.rhythm import local_today
 from app.home import bp, home_url_for
 from app.referrals.forms import ActionForm as ReferralActionForm
@@ -33,9 +33,6 @@ def manager():
     return render("home/manager.html", today=local_today(), my_tiers=tier_counts(user, owner=user))
 
 
-MAX_START = 100_000  # no day holds more; a larger offset is a typo or a probe
-
-
 def _section(partial: str, title: str, **context):
     """A section of my day: the fragment for htmx, else a page of its own."""
     return render("home/my_day_section.html", partial, section=partial, title=title, **context)
@@ -44,12 +41,14 @@ def _section(partial: str, title: str, **context):
 @bp.route("/my-day/follow-ups")
 @roles_required("manager", "supervisor")
 def my_follow_ups():
-    """The follow-ups due today and overdue, FOLLOW_UPS_SHOWN at a time from ?from= ("show more" appends)."""
-    start = request.args.get("from", type=int) or 0
-    if not 0 <= start <= MAX_START:
+    """The follow-ups due today and overdue, FOLLOW_UPS_SHOWN at a time after ?after_due=&after_id= (the last
+    row shown: "show more" appends)."""
+    try:
+        after = parse_cursor(request.args.get("after_due"), request.args.get("after_id"))
+    except ValueError:
         abort(400)
-    due = follow_ups_section(current_user._get_current_object(), start)
-    partial = "home/_my_day_follow_ups.html" if start and is_htmx_request() else "home/_my_day_follow_ups_section.html"
+    due = follow_ups_section(current_user._get_current_object(), after)
+    partial = "home/_my_day_follow_ups.html" if after and is_htmx_request() else "home/_my_day_follow_ups_section.html"
     return _section(partial, _("Follow-ups due"), due=due)
 
 

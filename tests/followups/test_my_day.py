@@ -4,6 +4,7 @@ number of statements whatever the number of items."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -224,13 +225,16 @@ def test_a_long_day_shows_the_most_overdue_first_and_the_rest_on_demand(monday, 
     page = _whole_my_day(manager_client)
     assert _row_ids(page) == [r.id for r in rows[:FOLLOW_UPS_SHOWN]]
     assert re.search(rf'data-testid="my-day-due-count">\D*{FOLLOW_UPS_SHOWN + 5}\D', page)
-    more = manager_client.get(f"/my-day/follow-ups?from={FOLLOW_UPS_SHOWN}", headers={"HX-Request": "true"})
+    last = rows[FOLLOW_UPS_SHOWN - 1]  # "show more" goes on after the last row shown (a keyset, not an offset)
+    more_url = f"/my-day/follow-ups?after_due={last.due_on.isoformat()}&amp;after_id={last.id}"
+    assert f'hx-get="{more_url}"' in page
+    more = manager_client.get(html.unescape(more_url), headers={"HX-Request": "true"})
     assert more.status_code == 200 and "<html" not in body(more)
     assert _row_ids(body(more)) == [r.id for r in rows[FOLLOW_UPS_SHOWN:]]
     assert 'data-testid="my-day-more"' not in body(more)  # nothing after the last one
-    assert manager_client.get("/my-day/follow-ups?from=-1", headers={"HX-Request": "true"}).status_code == 400
-    assert manager_client.get("/my-day/follow-ups?from=99999999999999999999",
-                              headers={"HX-Request": "true"}).status_code == 400
+    for garbled in ("after_due=2026-12-01&after_id=-1", "after_due=2026-12-01&after_id=99999999999999999999",
+                    "after_due=2026-13-45&after_id=1", "after_id=1"):
+        assert manager_client.get(f"/my-day/follow-ups?{garbled}", headers={"HX-Request": "true"}).status_code == 400
 
 
 def test_an_action_form_opens_in_place(monday, world, customer, manager_client):
