@@ -23,6 +23,8 @@ from flask import current_app
 from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
+from app.core.validation import GROUP_SEPARATORS, SEPARATORS
+
 __all__ = [
     "AMOUNT_BANDS",
     "PFI_PATTERNS",
@@ -60,7 +62,6 @@ AMOUNT_BANDS: tuple[tuple[int | None, str], ...] = (
     (None, "≥1000万"),
 )
 
-_SEPARATORS = re.compile(r"[\s\-()]")
 _DISTRICT_MARKERS = "区县旗"
 # A 区 that ends a province-level name (内蒙古自治区, 香港特别行政区) is not a district.
 _PROVINCE_SUFFIXES = ("自治区", "行政区")
@@ -71,8 +72,8 @@ _STREET_LEVEL = re.compile(r"[0-9０-９路街号弄巷村镇乡楼栋室]|小�
 
 
 def _compact(value: str | int) -> str:
-    """NFKC-normalise and drop whitespace, dashes and parentheses."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
+    """NFKC-normalise and drop whitespace, dashes, parentheses and the other group separators (as validation)."""
+    return SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
 
 
 def _keep(text: str, head: int, tail: int) -> str:
@@ -437,6 +438,8 @@ def _shadow_char(char: str) -> str:
     normal = unicodedata.normalize("NFKC", char)
     if unicodedata.category(normal[:1]) == "Pd" or normal == "\u2212":
         return "-"  # en/em dashes, non-breaking hyphens, minus: read as the hyphen they look like
+    if normal in GROUP_SEPARATORS:
+        return " "  # 139_1234_5678, 139·1234·5678, 139~1234~5678: the groups of one number, as validation reads them
     if len(normal) == 1 and normal.isascii():
         if normal.isdigit() or normal in _SHADOW_PUNCTUATION:
             return normal
@@ -453,7 +456,7 @@ def _shadow(text: str) -> str:
     return "".join(map(_shadow_char, text))
 
 
-_ASCII_SPACES = str.maketrans({c: " " for c in "\t\n\r\x0b\x0c"})
+_ASCII_SPACES = str.maketrans({c: " " for c in "\t\n\r\x0b\x0c" + GROUP_SEPARATORS})
 
 
 def find_personal_numbers(text: str | None) -> list[PersonalNumber]:

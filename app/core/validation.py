@@ -15,6 +15,8 @@ from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric, uscc
 
 __all__ = [
+    "GROUP_SEPARATORS",
+    "SEPARATORS",
     "DayOutOfRange",
     "IdNumber",
     "ValidationError",
@@ -53,10 +55,15 @@ MESSAGES = {
     "uscc_length": _l("A unified social credit code has 18 characters."),
 }
 
-_SEPARATORS = re.compile(r"[\s\-()]")
+# What people type between the groups of a number's digits besides spaces, hyphens and parentheses: an
+# underscore, a tilde or a middle dot (full-width ＿ and ～ too: NFKC reads them as _ and ~). Validation drops
+# them; the free-text finder reads them as the spaces they stand for (privacy._shadow_char).
+GROUP_SEPARATORS = "_~\u00b7"
+SEPARATORS = re.compile(rf"[\s\-(){GROUP_SEPARATORS}]")
+_AS_SPACES = str.maketrans({c: " " for c in GROUP_SEPARATORS})
 # phonenumbers turns letters into keypad digits ("138ABCD5678" parses as valid), so
 # only digits and common punctuation may reach it.
-_PHONE_CHARS = re.compile(r"[0-9+\-\s().]{1,40}")
+_PHONE_CHARS = re.compile(rf"[0-9+\-\s().{GROUP_SEPARATORS}]{{1,40}}")
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _FOUR_DIGITS = re.compile(r"[0-9]{4}")
@@ -94,8 +101,8 @@ def _nfkc(raw: str | None) -> str:
 
 
 def normalize_digits(raw: str) -> str:
-    """NFKC (full-width → ASCII), then drop whitespace, "-", "(" and ")"."""
-    return _SEPARATORS.sub("", _nfkc(raw))
+    """NFKC (full-width → ASCII), then drop whitespace, "-", "(", ")" and the other group separators."""
+    return SEPARATORS.sub("", _nfkc(raw))
 
 
 def parse_mobile(raw: str | None) -> str:
@@ -106,7 +113,7 @@ def parse_mobile(raw: str | None) -> str:
     if not _PHONE_CHARS.fullmatch(text):
         raise _fail("mobile_invalid")
     try:
-        number = phonenumbers.parse(text, "CN")
+        number = phonenumbers.parse(text.translate(_AS_SPACES), "CN")
     except NumberParseException as exc:
         raise _fail("mobile_invalid") from exc
     if number.country_code != 86 or number.extension or not phonenumbers.is_valid_number(number):
