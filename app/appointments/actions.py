@@ -16,6 +16,7 @@ from app.appointments.booking import insert_blocking
 from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.refusals import InvalidInput, PolicyError
+from app.core.validation import DATE_TOO_FAR
 from app.followups import services as follow_up_services
 from app.models import Appointment, User
 
@@ -97,7 +98,9 @@ def reschedule(actor: User, appointment: Appointment, start: datetime) -> Appoin
     """Move to a new time: the old row becomes "rescheduled" and points to its successor, which keeps the
     status (proposed or confirmed), place and purpose; the new time must be free (its own old time aside)."""
     if start <= clock.now():
-        raise InvalidInput({"start": _("The time has already passed.")})
+        raise InvalidInput({"start": slot_rules.TIME_PASSED})
+    if slot_rules.too_far(start):
+        raise InvalidInput({"start": DATE_TOO_FAR})
     old_status = appointment.status
     _move(actor, appointment, "reschedule")
     length = appointment.end_at - appointment.start_at

@@ -19,6 +19,7 @@ from app.appointments import slots as slot_rules
 from app.core import audit, clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.refusals import InvalidInput, PolicyError
+from app.core.validation import DATE_TOO_FAR
 from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, User
 
 TAKEN = _l("This time is no longer free. Please choose another time.")
@@ -61,7 +62,9 @@ def _check_request(req: BookingRequest) -> None:
         raise InvalidInput({"slots": _("The two times must be different.")})
     now = clock.now()
     if any(start <= now for start in req.starts):
-        raise InvalidInput({"slots": _("The time has already passed.")})
+        raise InvalidInput({"slots": str(slot_rules.TIME_PASSED)})
+    if any(slot_rules.too_far(start) for start in req.starts):
+        raise InvalidInput({"slots": str(DATE_TOO_FAR)})
     length = timedelta(minutes=req.minutes)
     ordered = sorted(req.starts)
     if len(ordered) == 2 and ordered[0] + length > ordered[1]:

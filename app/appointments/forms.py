@@ -12,11 +12,12 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.appointments import slots as slot_rules
 from app.appointments.booking import BookingRequest
 from app.core.forms import Form
+from app.core.validation import DATE_TOO_FAR, planning_day_error
 from app.customers.forms import NoPersonalNumbers, options
 from app.models import PLACE_LABELS
 
@@ -29,11 +30,20 @@ def _free_text(*validators) -> list:
     return [*validators, NoPersonalNumbers()]
 
 
+def _plannable_day(form, field) -> None:
+    """A typed day is today or later and within two years, the follow-ups' bounds: year 1 or 9999 is refused at
+    its field before it becomes a moment (which would overflow)."""
+    today = slot_rules.local_today()
+    if field.data is None or planning_day_error(field.data, today) is None:
+        return
+    raise ValidationError(slot_rules.TIME_PASSED if field.data < today else DATE_TOO_FAR)
+
+
 class BookingForm(Form):
     """Picked slots (local 'YYYY-MM-DDTHH:MM' values) plus an optional typed time."""
 
     slots = SelectMultipleField(_l("Free times"), choices=[], validate_choice=False)
-    typed_date = DateField(_l("Or type a date"), validators=[Optional()])
+    typed_date = DateField(_l("Or type a date"), validators=[Optional(), _plannable_day])
     typed_time = TimeField(_l("and a time"), validators=[Optional()])
     minutes = SelectField(_l("Length"), choices=options([("30", _l("30 minutes")), ("60", _l("60 minutes"))]),
                           default="30")
@@ -51,8 +61,6 @@ class BookingForm(Form):
 
     def validate_slots(self, field) -> None:
         if any(slot_rules.parse_key(value) is None for value in (field.data or [])):
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("Choose the times from the list."))
 
     def to_request(self) -> BookingRequest:
@@ -73,7 +81,8 @@ class DoneForm(Form):
 
 
 class RescheduleForm(Form):
-    new_date = DateField(_l("New date"), validators=[DataRequired(message=_l("Please give the new date."))])
+    new_date = DateField(_l("New date"), validators=[DataRequired(message=_l("Please give the new date.")),
+                                                     _plannable_day])
     new_time = TimeField(_l("New time"), validators=[DataRequired(message=_l("Please give the new time."))])
 
     def start(self):

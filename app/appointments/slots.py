@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core import clock
 from app.core.extensions import db
+from app.core.validation import MAX_AHEAD_DAYS
 from app.models import BLOCKING_STATUSES, Appointment
 
 WORKING_BLOCKS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
@@ -19,6 +21,7 @@ LENGTHS = (30, 60)
 # Every appointment lasts one of LENGTHS (booking offers only those; rescheduling keeps the length), so one that
 # overlaps [start, end) starts after start - LONGEST: the lower bound keeps the staff index scan to a few rows.
 LONGEST = timedelta(minutes=max(LENGTHS))
+TIME_PASSED = _l("The time has already passed.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,15 @@ def to_local(moment: datetime) -> datetime:
 
 def from_local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=zone()).astimezone(UTC)
+
+
+def local_today() -> date:
+    return to_local(clock.now()).date()
+
+
+def too_far(start: datetime) -> bool:
+    """Later than the last day anything may be planned for (validation.MAX_AHEAD_DAYS ahead)."""
+    return to_local(start).date() > local_today() + timedelta(days=MAX_AHEAD_DAYS)
 
 
 def parse_key(key: str) -> datetime | None:

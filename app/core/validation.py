@@ -19,6 +19,7 @@ __all__ = [
     "SEPARATORS",
     "DayOutOfRange",
     "IdNumber",
+    "MAX_AHEAD_DAYS",
     "ValidationError",
     "classify_search_term",
     "day_param",
@@ -29,6 +30,7 @@ __all__ = [
     "parse_id_number",
     "parse_mobile",
     "parse_uscc",
+    "planning_day_error",
     "without_control_characters",
 ]
 
@@ -229,6 +231,25 @@ def day_param(raw: str | None) -> date | None:
     if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
         raise DayOutOfRange(raw)
     return day
+
+
+# --- Days something is planned for ----------------------------------------------------------
+
+# A follow-up, an appointment or a moved appointment falls on today or later, and at most two years ahead: a
+# date further out is a typo (year 9999), and near either end of the calendar converting a local time to UTC
+# or back overflows.
+MAX_AHEAD_DAYS = 730
+DATE_PAST = _l("Choose today or a later date.")
+DATE_TOO_FAR = _l("Choose a date within two years.")
+
+
+def planning_day_error(day: date, today: date):
+    """Why nothing can be planned on `day` (DATE_PAST, DATE_TOO_FAR), or None when it can."""
+    if day < today:
+        return DATE_PAST
+    if day > today + timedelta(days=MAX_AHEAD_DAYS):
+        return DATE_TOO_FAR
+    return None
 
 
 # --- Control characters in free text ---------------------------------------------------------

@@ -16,19 +16,17 @@ from app.core import audit, clock, policies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
+from app.core.validation import DATE_PAST, planning_day_error
 from app.followups import rhythm
 from app.models import Customer, FollowUp, FollowUpKind, FollowUpStatus, User
 
-MAX_AHEAD_DAYS = 730
 CHANGED_MEANWHILE = _l("This follow-up was changed meanwhile (by a colleague or in another tab). It is shown as "
                        "it stands now.")
 NOT_PENDING = _l("This follow-up is already closed.")
 OUTCOME_NEEDED = _l("Write what came of it.")
 REASON_NEEDED = _l("Please give a reason.")
 DATE_NEEDED = _l("Choose a date.")
-DATE_PAST = _l("Choose today or a later date.")
 DATE_NOT_LATER = _l("Choose a date after the current due date.")
-DATE_TOO_FAR = _l("Choose a date within two years.")
 NUMBER_REFUSED = _l("A full mobile, ID card or card number cannot be saved here.")
 NO_SUCH_COLLEAGUE = _l("Choose an account manager of this branch.")
 KIND_INVALID = _l("Choose the kind of follow-up.")
@@ -70,8 +68,8 @@ def _future_day(value: date | None, field: str, *, after: date | None = None) ->
         raise InvalidInput({field: DATE_PAST})
     if after is not None and value <= after:
         raise InvalidInput({field: DATE_NOT_LATER})
-    if value > today + timedelta(days=MAX_AHEAD_DAYS):
-        raise InvalidInput({field: DATE_TOO_FAR})
+    if (refused := planning_day_error(value, today)) is not None:
+        raise InvalidInput({field: refused})
     return value
 
 
