@@ -20,7 +20,16 @@ from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
 from app.core.scoping import audit_events_visible_to, customers_visible_to, staff_visible_to
-from app.models import ASSET_BANDS, AuditEvent, Branch, Customer, Team, User
+from app.models import (
+    APPOINTMENT_EVENT_LABELS,
+    ASSET_BANDS,
+    FOLLOW_UP_EVENT_LABELS,
+    AuditEvent,
+    Branch,
+    Customer,
+    Team,
+    User,
+)
 
 PER_PAGE = 50
 
@@ -46,6 +55,11 @@ ACTION_LABELS = {
     "referral_reassign": _l("Passed a referral to another colleague"),
     "tier_rule_create": _l("Added a tier rule"),
     "tier_rule_toggle": _l("Switched a tier rule"),
+    "tier_rhythm_change": _l("Changed the return-visit rhythm"),
+    **APPOINTMENT_EVENT_LABELS,  # the customer timeline's names for them
+    **FOLLOW_UP_EVENT_LABELS,
+    "calendar_feed_create": _l("Made a calendar subscription URL"),
+    "calendar_feed_revoke": _l("Revoked the calendar subscription URL"),
     "login": _l("Signed in"),
     "login_failed": _l("Failed sign-in"),
     "login_locked": _l("Sign-in refused (locked)"),
@@ -278,6 +292,42 @@ def _rule(details: dict) -> str:
              metric=RULE_METRIC_LABELS.get(metric, metric or "—"), threshold=threshold)
 
 
+def _appointment(details: dict) -> str:
+    """When it is, with whom and in which status it was booked, the reason it was cancelled (as recorded)."""
+    parts = [_("At %(when)s.", when=details.get("when") or "—")]
+    if details.get("staff"):
+        parts.append(_("With %(name)s.", name=details["staff"]))
+    if details.get("status"):
+        parts.append(_("Status: %(status)s.", status=LABELS.appointment_status.get(str(details["status"]), "—")))
+    if "reason" in details:
+        parts.append(_("Reason: %(reason)s", reason=_reason(details)))
+    return " ".join(parts)
+
+
+def _follow_up(action: str, details: dict) -> str:
+    """Its kind and due day, then what the action changed: for whom, from which day, from whom to whom, why."""
+    parts = [_("%(kind)s, due %(due)s.", kind=LABELS.follow_up_kind.get(str(details.get("kind")), "—"),
+               due=details.get("due") or "—")]
+    if details.get("assignee"):
+        parts.append(_("For %(name)s.", name=details["assignee"]))
+    if details.get("appointment"):
+        parts.append(_("Planned after an appointment."))
+    if action == "follow_up_snooze" and details.get("old"):
+        parts.append(_("Was due %(day)s.", day=details["old"]))
+    if action == "follow_up_reassign":
+        parts.append(_("From %(old)s to %(new)s.", old=details.get("old") or "—", new=details.get("new") or "—"))
+    if "reason" in details:
+        parts.append(_("Reason: %(reason)s", reason=_reason(details)))
+    return " ".join(parts)
+
+
+def _rhythm(details: dict) -> str:
+    old, new = details.get("old") or {}, details.get("new") or {}
+    changed = [_("Tier %(tier)s: every %(old)s → %(new)s days", tier=tier, old=old.get(tier, "—"), new=days)
+               for tier, days in new.items() if old.get(tier) != days]
+    return _("; ").join(changed) or _("No change.")
+
+
 SentenceMaker = Callable[[_Names, AuditEvent, dict], str]
 SENTENCES: dict[str, SentenceMaker] = {
     "customer_view": lambda n, e, d: _("Opened the customer's page."),
@@ -299,6 +349,10 @@ SENTENCES: dict[str, SentenceMaker] = {
     "duplicate_check": lambda n, e, d: _number_lookup(d),
     "tier_rule_create": lambda n, e, d: _rule(d),
     "tier_rule_toggle": lambda n, e, d: _("The rule is now on.") if d.get("active") else _("The rule is now off."),
+    "tier_rhythm_change": lambda n, e, d: _rhythm(d),
+    "calendar_feed_create": lambda n, e, d: _("It replaces the previous URL, which no longer works.")
+    if d.get("replaced") else _("The first subscription URL."),
+    "calendar_feed_revoke": lambda n, e, d: _("The URL no longer works."),
     "login_failed": lambda n, e, d: _("Account name typed: %(name)s", name=mask_numbers_in_text(
         str(d.get("username") or "")) or _empty()),
     "login_locked": lambda n, e, d: _("Account name typed: %(name)s", name=mask_numbers_in_text(
@@ -307,6 +361,10 @@ SENTENCES: dict[str, SentenceMaker] = {
     "user_sessions_revoke": lambda n, e, d: _("%(count)s sessions of %(user)s ended.",
                                               count=d.get("sessions_ended", 0), user=_subject(n, e)),
 }
+for _action in APPOINTMENT_EVENT_LABELS:
+    SENTENCES[_action] = lambda n, e, d: _appointment(d)
+for _action in FOLLOW_UP_EVENT_LABELS:
+    SENTENCES[_action] = lambda n, e, d, action=_action: _follow_up(action, d)
 for _action in ("user_create", "user_update", "user_deactivate", "user_reactivate", "branch_create", "branch_update",
                 "branch_deactivate", "branch_reactivate", "team_create", "team_update", "team_deactivate",
                 "team_reactivate"):
