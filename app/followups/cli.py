@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from app.core.extensions import db
+from app.core.validation import MAX_AHEAD_DAYS
 
 
 def init_app(app: Flask) -> None:
@@ -20,11 +21,17 @@ def init_app(app: Flask) -> None:
     def run(day: str | None) -> None:
         """Create the return visits, birthdays and post-loan checks due on the day; safe to run twice."""
         from app.followups import reminders as planner
+        from app.followups import rhythm
 
         try:
             when = date.fromisoformat(day) if day else None
         except ValueError:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+        # A missed night is caught up with a past day; follow-ups are planned at most two years ahead, so a
+        # day further either way is a typo (year 9999 would plan every customer's return visit there).
+        today = rhythm.local_today()
+        if when is not None and abs(when - today) > timedelta(days=MAX_AHEAD_DAYS):
+            raise click.BadParameter(f"choose a day within {MAX_AHEAD_DAYS} days of today", param_hint="--date")
         result = planner.run(when)
         db.session.commit()
         click.echo(f"Follow-ups due {result.day.isoformat()}:")
