@@ -55,7 +55,10 @@ def offer_siblings(appointment: Appointment) -> list[Appointment]:
 
 
 def choose(actor: User, appointment: Appointment) -> list[Appointment]:
-    """The customer picked this offered time: it is confirmed, the offer's other held time is released."""
+    """The customer picked this offered time: it is confirmed, the offer's other held time is released. A time
+    that has passed cannot be chosen (the other may still be taken: it stays held)."""
+    if appointment.start_at <= clock.now():
+        raise InvalidInput({"status": slot_rules.TIME_PASSED})
     _move(actor, appointment, "choose")
     released = []
     for other in offer_siblings(appointment):

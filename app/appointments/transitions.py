@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core import clock
 from app.core.refusals import InvalidInput
 from app.models import Appointment, AppointmentStatus
 
@@ -27,7 +28,9 @@ def allowed(appointment: Appointment, action: str) -> bool:
 
 
 def actions_for(appointment: Appointment) -> list[str]:
-    return [action for action in ROW_ACTIONS if allowed(appointment, action)]
+    """What a row offers; an offered time that has passed is not offered to be chosen (actions.choose refuses)."""
+    passed = appointment.start_at is not None and appointment.start_at <= clock.now()
+    return [action for action in ROW_ACTIONS if allowed(appointment, action) and not (action == "choose" and passed)]
 
 
 def apply(appointment: Appointment, action: str) -> None:
