@@ -52,9 +52,11 @@ def demo_appointments(managers: list[User], *, tz: str = "Asia/Shanghai", now: d
                 outcome="客户同意续作并增加配置" if status == "done" else None,
                 next_step="三天内回访确认金额" if status == "done" else None,
                 booked_by_id=manager.id, booked_at=start - timedelta(days=3), updated_at=start - timedelta(days=1)))
-        db.session.add_all(rows)
-        db.session.flush()
+        # The rescheduled meeting moved to the week's first confirmed one (same purpose): the same customer's.
         moved = next(r for r in rows if r.status == "rescheduled")
         successor = next(r for r in rows if r.status == "confirmed")
+        successor.customer_id, successor.branch_id = moved.customer_id, moved.branch_id
+        db.session.add_all(rows)
+        db.session.flush()
         moved.successor_id = successor.id
     db.session.flush()

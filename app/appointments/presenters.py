@@ -109,6 +109,7 @@ class AppointmentRow:
     offer_id: str | None
     actions: list[str] = field(default_factory=list)
     successor_id: int | None = None
+    moved_to: str = ""  # a rescheduled one: its successor's time (the row links to it)
     version: int = 0  # the optimistic check: an action posts the version it was shown
 
 
@@ -116,6 +117,8 @@ def row_for(viewer: User, appointment: Appointment) -> AppointmentRow:
     statuses, places = LABELS.appointment_status, LABELS.place
     can_act = policies.can_act_on_appointment(viewer, appointment)
     masked = lambda text: mask_numbers_in_text(text) if text else ""  # noqa: E731
+    # The panel has read the customer's appointments, the successor among them: found without a statement.
+    successor = db.session.get(Appointment, appointment.successor_id) if appointment.successor_id else None
     return AppointmentRow(
         id=appointment.id, when=when_text(appointment.start_at, appointment.end_at),
         day=slot_rules.to_local(appointment.start_at).date().isoformat(), status=appointment.status,
@@ -126,6 +129,7 @@ def row_for(viewer: User, appointment: Appointment) -> AppointmentRow:
         booked_at=appointment.booked_at, cancel_reason=masked(appointment.cancel_reason),
         outcome=masked(appointment.outcome), next_step=masked(appointment.next_step), offer_id=appointment.offer_id,
         actions=transitions.actions_for(appointment) if can_act else [], successor_id=appointment.successor_id,
+        moved_to=when_text(successor.start_at, successor.end_at) if successor is not None else "",
         version=appointment.version)
 
 
