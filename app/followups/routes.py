@@ -55,7 +55,10 @@ def _changed(response):
 @bp.route("/badge")
 @roles_required(*SALES)
 def badge():
-    """How many follow-ups the signed-in user has due today or overdue: one COUNT on every call."""
+    """How many follow-ups the signed-in user has due today or overdue: one COUNT on every call (the navigation's
+    badge, or ?slot=count: my day's own count)."""
+    if request.args.get("slot") == "count":
+        return render_template("home/_my_day_due_count.html", due_count=due_count(_current()))
     slot = "bar" if request.args.get("slot") == "bar" else "menu"
     return render_template("followups/_badge.html", due=due_count(_current()), slot=slot)
 
