@@ -115,8 +115,7 @@ def show(follow_up_id: int):
     row = presenters.opened(user, follow_up, rhythm.local_today())
     action = request.args.get("open")
     row.open_action = action if action in ACTIONS else None
-    staff = [(s.id, s.display_name) for s in services.assignable_staff(user, follow_up.customer)] \
-        if row.can_reassign else []
+    staff = [(s.id, s.display_name) for s in services.reassign_choices(user, follow_up)] if row.can_reassign else []
     return render("followups/show.html", "followups/_row.html", row=row, where=_where(), staff=staff)
 
 

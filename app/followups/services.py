@@ -29,6 +29,7 @@ DATE_NEEDED = _l("Choose a date.")
 DATE_NOT_LATER = _l("Choose a date after the current due date.")
 NUMBER_REFUSED = _l("A full mobile, ID card or card number cannot be saved here.")
 NO_SUCH_COLLEAGUE = _l("Choose an account manager of this branch.")
+ALREADY_THEIRS = _l("This follow-up is already theirs; choose another colleague.")
 KIND_INVALID = _l("Choose the kind of follow-up.")
 ONE_RETURN_VISIT = _l("This customer already has a return visit planned; move or complete that one.")
 # Kinds a person adds by hand (the others are planned by the system).
@@ -78,6 +79,11 @@ def assignable_staff(actor: User, customer: Customer) -> list[User]:
     return list(db.session.scalars(select(User).where(
         User.branch_id == customer.branch_id, User.role == "manager", User.active.is_(True))
         .order_by(User.display_name, User.id)))
+
+
+def reassign_choices(actor: User, follow_up: FollowUp) -> list[User]:
+    """Whom "give to a colleague" offers: the branch's account managers but the one it is already with."""
+    return [user for user in assignable_staff(actor, follow_up.customer) if user.id != follow_up.assignee_id]
 
 
 def _assignee(actor: User, customer: Customer, assignee_id: int | None) -> User:
@@ -180,8 +186,9 @@ def reassign(actor: User, follow_up: FollowUp, assignee_id: int | None, *, expec
     _check(actor, follow_up, expected_version, supervisor_only=True)
     old = follow_up.assignee
     user = db.session.get(User, assignee_id) if assignee_id else None
-    if user is None or user.id == old.id or user.branch_id != follow_up.branch_id or user.role != "manager" \
-            or not user.active:
+    if user is not None and user.id == old.id:
+        raise InvalidInput({"assignee_id": ALREADY_THEIRS})
+    if user is None or user.branch_id != follow_up.branch_id or user.role != "manager" or not user.active:
         raise InvalidInput({"assignee_id": NO_SUCH_COLLEAGUE})
     follow_up.assignee_id = user.id
     _flush()
