@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.models import AuditEvent, Customer, CustomerShare, Referral
+from tests.customers.helpers import MOBILE, MOBILE_MASKED
 from tests.matrix import Row, assert_every_route_has_a_row, case_ids, cases, check_cell, user_of
 
 
@@ -72,4 +73,4 @@ def test_role_route_matrix(app, world, ctx, client_for, endpoint, method, caller
     row = EXPECTED[(endpoint, method)]
     check_cell(app, client_for(user_of(world, caller)), endpoint, method, getattr(row, caller),
                row.url(ctx) if row.url else {}, row.data(ctx) if row.data else {}, snapshot,
-               refused=(403, 404, 422), never_shown=("张三", "138"))
+               refused=(403, 404, 422), never_shown=("张三", MOBILE, MOBILE_MASKED))
