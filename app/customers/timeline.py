@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, literal_column, null, or_, select, union_all
 
 from app.core import worker_copies
 from app.core.extensions import db
@@ -69,8 +69,10 @@ TIMELINE_SOURCES = {
     "activity": (Activity.__table__, ("kind", "outcome", "note"), "user_id", None, ActivityItem),
     "tier": (TierChange.__table__, ("from_tier", "to_tier", "reason"), "user_id", None, TierItem),
     "audit": (AuditEvent.__table__, ("action", "details", None), "actor_id",
-              # `<> customer_view` lets the engine read the partial index that leaves the page views out
-              lambda t: and_(t.c.action != VIEW_ACTION, t.c.action.in_(TIMELINE_ACTIONS)), AuditItem.from_columns),
+              # `<> 'customer_view'`, written into the SQL (a bound value would not do: the planner cannot match a
+              # parameter to the partial index's condition), lets both engines read the index without page views
+              lambda t: and_(t.c.action != literal_column(f"'{VIEW_ACTION}'"), t.c.action.in_(TIMELINE_ACTIONS)),
+              AuditItem.from_columns),
 }
 _ITEM_MAKERS = [source[4] for source in TIMELINE_SOURCES.values()]
 
