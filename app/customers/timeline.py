@@ -8,7 +8,19 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Text, and_, bindparam, cast, literal, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app.core import worker_copies
 from app.core.extensions import db
