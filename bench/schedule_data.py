@@ -7,8 +7,8 @@ confirmed, proposed, cancelled or offered in held pairs. Every customer has thre
 the past and one still to do, which is overdue for about 4% of customers and due today for about 0.6%, so a
 manager's "my day" lists some 150 follow-ups, as a busy one would.
 
-The booking benchmark books offers of two times from BOOKING_FROM on (years after the loaded calendar), one
-free pair per request; bench/load.py deletes those between runs.
+The booking benchmark books offers of two times from BOOKING_FROM on (after the loaded calendar, and within the
+two years ahead that booking accepts), one free pair per request; bench/load.py deletes those between runs.
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ PAST = (("done", 70), ("no_show", 8), ("cancelled", 12), ("rescheduled", 5), ("r
 COMING = (("confirmed", 60), ("proposed", 15), ("cancelled", 10), ("held", 15))
 PURPOSES = ("理财产品到期续作面谈", "资产配置方案讲解", "经营贷需求了解", "信用卡额度提升面谈", "保险方案面谈", "房贷咨询")
 PLACES = ("branch", "site", "phone", "video")
-BOOKING_FROM = date(2031, 1, 6)  # a Monday; the booking benchmark's offers start here
+# The booking benchmark's offers start on the Monday after the loaded calendar's last day (DAYS_AHEAD from the
+# day of the run or later) and end before booking's limit of two years ahead (app/core/validation.MAX_AHEAD_DAYS).
+_AFTER_THE_CALENDAR = date.today() + timedelta(days=DAYS_AHEAD + 7)
+BOOKING_FROM = _AFTER_THE_CALENDAR + timedelta(days=-_AFTER_THE_CALENDAR.weekday() % 7)
+BOOKING_UNTIL = date.today() + timedelta(days=700)
 
 
 def _pick(rng: random.Random, weights) -> str:
@@ -121,12 +125,13 @@ def _follow_up(c, kind: str, due: date, status: str, now: datetime, *, plan_key:
 
 
 def booking_forms(count: int) -> list[str]:
-    """`count` offers of two free 30-minute times each, from BOOKING_FROM on, working days only."""
+    """Up to `count` offers of two free 30-minute times each, working days from BOOKING_FROM to BOOKING_UNTIL
+    (seven a day: about 3,500, more than one 18-second run books)."""
     forms = []
     day = BOOKING_FROM
     starts = [time(9, 0), time(9, 30), time(10, 0), time(10, 30), time(11, 0), time(11, 30), time(13, 30),
               time(14, 0), time(14, 30), time(15, 0), time(15, 30), time(16, 0), time(16, 30), time(17, 0)]
-    while len(forms) < count:
+    while len(forms) < count and day <= BOOKING_UNTIL:
         if day.weekday() < 5:
             for a, b in zip(starts[::2], starts[1::2], strict=True):
                 first, second = (f"{day.isoformat()}T{t.strftime('%H:%M')}" for t in (a, b))
