@@ -151,7 +151,10 @@ def log_walk_in():
             walk_in, created = services.log_walk_in(user, customer, form.to_input(mobile))
         except services.AlreadySubmitted:  # the same form, sent twice at once: the first one stands
             db.session.rollback()
-            return _logged(user, services.submitted(user.branch_id, (form.submission_key.data or "")[:40]), False)
+            first = services.submitted(user.branch_id, (form.submission_key.data or "")[:40])
+            if first is not None:
+                return _logged(user, first, False)
+            put_on_form(InvalidInput({"action": _("Please try again.")}), form)
         except InvalidInput as exc:
             put_on_form(exc, form)
         except PolicyError:
