@@ -37,7 +37,7 @@ def test_officers_logging_at_once_get_distinct_queue_numbers(concurrent_app):  #
     clients = [_signed_in(concurrent_app, lobby) for _ in range(6)]
     forms = [{"submission_key": f"form-{k}-abcdefghijkl", "visitor_name": "王女士", "need": "deposit",
               "action": "served"} for k in range(6)]
-    results = _race([lambda c=c, f=f: c.hx("POST", "/lobby/walk-ins", f) for c, f in zip(clients, forms)])
+    results = _race([lambda c=c, f=f: c.hx("POST", "/lobby/walk-ins", f) for c, f in zip(clients, forms, strict=True)])
     assert [status for status, _ in results] == [200] * 6, results
     db.session.expire_all()
     assert sorted(db.session.scalars(select(WalkIn.queue_no))) == [1, 2, 3, 4, 5, 6]
