@@ -443,7 +443,9 @@ def drive(sc: Page, port: int, sessions: list[Session | None], concurrency: int,
         client = maker(port, sessions[i % len(sessions)])
         payloads = [client.build(sc, k) for k in range(sc.payload_count())]
         count = len(payloads)
-        k = i * 7919  # each client walks the ids from its own place
+        # Each client walks the ids from its own place; a write page's clients walk disjoint stretches, so none
+        # repeats a booking another client made in the same run.
+        k = i * count // concurrency if sc.before else i * 7919
         mine = lat[i]
         perf = time.perf_counter
         start_barrier.wait()
