@@ -150,11 +150,9 @@ def log_walk_in():
         try:
             walk_in, created = services.log_walk_in(user, customer, form.to_input(mobile))
         except services.AlreadySubmitted:  # the same form, sent twice at once: the first one stands
-            db.session.rollback()
-            first = services.submitted(user.branch_id, (form.submission_key.data or "")[:40])
+            first = _first_submission(user, form)
             if first is not None:
                 return _logged(user, first, False)
-            put_on_form(InvalidInput({"action": _("Please try again.")}), form)
         except InvalidInput as exc:
             put_on_form(exc, form)
         except PolicyError:
@@ -166,6 +164,15 @@ def log_walk_in():
     result = _walk_in_context(user, customer, form, mobile_masked=mask("mobile", mobile, 2) if mobile else None)
     result.update(new_visitor=customer is None, searched=True)
     return _page(user, result=result, status=422)
+
+
+def _first_submission(user: User, form: WalkInForm):
+    """The walk-in this form's key logged first, or None (then the form asks to try again)."""
+    db.session.rollback()
+    first = services.submitted(user.branch_id, (form.submission_key.data or "")[:40])
+    if first is None:
+        put_on_form(InvalidInput({"action": _("Please try again.")}), form)
+    return first
 
 
 def _logged(user: User, walk_in, created: bool):
