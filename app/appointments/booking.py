@@ -12,12 +12,12 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, select, text
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.appointments import slots as slot_rules
 from app.core import audit, clock, policies, worker_copies
-from app.core.extensions import db
+from app.core.extensions import db, take_sqlite_write_lock
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.validation import DATE_TOO_FAR
 from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, User
@@ -71,13 +71,6 @@ def _check_request(req: BookingRequest) -> None:
         raise InvalidInput({"slots": _("The two times overlap; offer two separate times.")})
 
 
-def take_write_lock() -> None:
-    """SQLite: make sure this transaction holds the write lock before it checks (a writing request already
-    does: BEGIN IMMEDIATE); a no-op write takes it, waiting for busy_timeout like BEGIN IMMEDIATE would."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE appointment SET version = version WHERE id = -1"))
-
-
 @lru_cache(maxsize=2)
 def _overlap_statement():
     """Built once, values bound: assembling the statement cost more than running it."""
@@ -96,7 +89,7 @@ def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int
 
 def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:
     """Check and insert blocking appointments in a savepoint: a refusal undoes only these rows."""
-    take_write_lock()
+    take_sqlite_write_lock(Appointment)
     for row in rows:
         if overlaps(row.staff_id, row.start_at, row.end_at, ignore=ignore):
             raise SlotTaken()

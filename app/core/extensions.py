@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -162,3 +162,11 @@ def commit_and_keep_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def take_sqlite_write_lock(model) -> None:
+    """SQLite: make this transaction hold the write lock before it checks (a writing request already does:
+    BEGIN IMMEDIATE); a no-op write on `model`'s table takes it, waiting for busy_timeout like BEGIN IMMEDIATE
+    would."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(model).where(model.id == -1).values(version=model.version))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +10,8 @@ from wtforms.validators import Length, Optional
 from app.core.forms import Form
 from app.customers.forms import NoControlCharacters, NoPersonalNumbers
 from app.lobby.services import WalkInInput, new_submission_key
-from app.models import SPECIALTY_LABELS, WALK_IN_NEED_LABELS
+from app.models import WALK_IN_NEED_LABELS
+from app.referrals.forms import colleague_choices
 from app.referrals.sending import Colleague
 
 
@@ -43,17 +43,7 @@ class WalkInForm(Form):
         """A fresh key for a form drawn anew (a refused form keeps its own), and the specialist picker."""
         if not self.submission_key.data:
             self.submission_key.data = new_submission_key()
-        labels = {str(k): str(v) for k, v in SPECIALTY_LABELS.items()}
-        suggested = [c for c in colleagues if c.suggested]
-        others = [c for c in colleagues if not c.suggested]
-
-        def choice(c: Colleague, group: str) -> SelectChoice:
-            return SelectChoice(c.id, _("%(name)s (%(specialty)s, %(count)d open)", name=c.name,
-                                        specialty=labels.get(c.specialty or "", "—"), count=c.open_load),
-                                optgroup=group)
-
-        choices = [choice(c, _("Suggested")) for c in suggested] + [choice(c, _("Other colleagues")) for c in others]
-        self.specialist_id.choices = choices or [SelectChoice("", _("No colleague in this branch"))]
+        self.specialist_id.choices = colleague_choices(colleagues)
 
     def to_input(self, mobile: str | None) -> WalkInInput:
         return WalkInInput(need=self.need.data, action=self.action.data,

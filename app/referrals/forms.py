@@ -32,17 +32,7 @@ class SendForm(Form):
 
     def offer(self, colleagues: list[Colleague], specialty_labels=None) -> None:
         """The colleague picker: suggested specialists first, each with the referrals they have open."""
-        labels = specialty_labels or {str(k): str(v) for k, v in SPECIALTY_LABELS.items()}
-        suggested = [c for c in colleagues if c.suggested]
-        others = [c for c in colleagues if not c.suggested]
-
-        def choice(c: Colleague, group: str) -> SelectChoice:
-            return SelectChoice(c.id, _("%(name)s (%(specialty)s, %(count)d open)", name=c.name,
-                                        specialty=labels.get(c.specialty or "", "—"), count=c.open_load),
-                                optgroup=group)
-
-        choices = [choice(c, _("Suggested")) for c in suggested] + [choice(c, _("Other colleagues")) for c in others]
-        self.recipient_id.choices = choices or [SelectChoice("", _("No colleague in this branch"))]
+        self.recipient_id.choices = colleague_choices(colleagues, specialty_labels)
 
 
 class ActionForm(Form):
@@ -60,3 +50,18 @@ class ActionForm(Form):
     def to_input(self) -> ActionInput:
         return ActionInput(reason=self.reason.data, product=self.product.data, amount=self.amount.data,
                            recipient_id=_int_or_none(self.recipient_id.data))
+
+
+def colleague_choices(colleagues: list[Colleague], specialty_labels=None) -> list[SelectChoice]:
+    """A colleague picker's options: suggested specialists first, each with the referrals they have open (the
+    referral form and the lobby's hand-off)."""
+    labels = specialty_labels or {str(k): str(v) for k, v in SPECIALTY_LABELS.items()}
+
+    def choice(c: Colleague, group: str) -> SelectChoice:
+        return SelectChoice(c.id, _("%(name)s (%(specialty)s, %(count)d open)", name=c.name,
+                                    specialty=labels.get(c.specialty or "", "—"), count=c.open_load),
+                            optgroup=group)
+
+    choices = ([choice(c, _("Suggested")) for c in colleagues if c.suggested]
+               + [choice(c, _("Other colleagues")) for c in colleagues if not c.suggested])
+    return choices or [SelectChoice("", _("No colleague in this branch"))]
