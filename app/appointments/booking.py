@@ -1,7 +1,7 @@
 """book(): the one way an appointment (or an offer of two) is written, refusing any overlap with the staff
 member's proposed, held or confirmed time. PostgreSQL: the exclusion constraint decides (a friendly check
-runs first); SQLite: the write lock is held from the transaction's start (BEGIN IMMEDIATE for writing
-requests, a no-op write otherwise) and the same check runs inside it, so no other booking can interleave."""
+runs first); SQLite: the write lock is taken before the same check runs (hold_write_lock), so no other booking can
+interleave."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.appointments import slots as slot_rules
 from app.core import audit, clock, policies, worker_copies
-from app.core.extensions import db, take_sqlite_write_lock
+from app.core.extensions import db, hold_write_lock
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.validation import DATE_TOO_FAR
 from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, User
@@ -89,7 +89,7 @@ def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int
 
 def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:
     """Check and insert blocking appointments in a savepoint: a refusal undoes only these rows."""
-    take_sqlite_write_lock(Appointment)
+    hold_write_lock()
     for row in rows:
         if overlaps(row.staff_id, row.start_at, row.end_at, ignore=ignore):
             raise SlotTaken()

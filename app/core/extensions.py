@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, update
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -66,15 +66,48 @@ def _sqlite_begin(conn) -> None:
         # and must not hold the write lock while it renders.
         mode = "read"
     if mode == "write":
-        # A deferred transaction that reads and then writes fails at once with "database is locked"
-        # when another writer committed meanwhile; requests that change data take the write lock
-        # up front instead and wait their turn (busy_timeout).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # SQLite has one writer. A writing request reads in autocommit, like PostgreSQL's read committed,
+        # and takes the write lock at its first write (_sqlite_lock_at_first_write), so only the writes
+        # and the checks made after hold_write_lock() are serialised, not the whole request.
+        conn.info[LOCK_AT_FIRST_WRITE] = True
     elif mode == "none":
         conn.exec_driver_sql("BEGIN")
     # "read": no BEGIN. Each statement is its own transaction (autocommit), which is all a page that
     # only reads needs; the few single-row writes such a request makes (session last-seen, the view's
     # audit row) commit on their own.
+
+
+LOCK_AT_FIRST_WRITE = "yinjian.lock_at_first_write"
+_READS = ("SELECT", "PRAGMA")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_lock_at_first_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    if conn.info.get(LOCK_AT_FIRST_WRITE) and not statement.lstrip()[:6].upper().startswith(_READS):
+        _begin_immediate(conn)
+
+
+def _begin_immediate(conn) -> None:
+    # BEGIN IMMEDIATE waits for the lock (busy_timeout); a deferred transaction that read first would
+    # instead fail at once with "database is locked" when another writer committed meanwhile.
+    dbapi = conn.connection.dbapi_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_transaction_over(conn) -> None:
+    conn.info.pop(LOCK_AT_FIRST_WRITE, None)
+
+
+def hold_write_lock() -> None:
+    """SQLite: hold the write lock from here to the commit, so that what this transaction checks next
+    (a free slot, the next queue number) cannot change before it writes. PostgreSQL takes its own locks
+    (an advisory lock, an exclusion constraint) where the check is made."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        _begin_immediate(connection)
 
 
 @event.listens_for(Engine, "commit")
@@ -162,11 +195,3 @@ def commit_and_keep_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
-
-
-def take_sqlite_write_lock(model) -> None:
-    """SQLite: make this transaction hold the write lock before it checks (a writing request already does:
-    BEGIN IMMEDIATE); a no-op write on `model`'s table takes it, waiting for busy_timeout like BEGIN IMMEDIATE
-    would."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(model).where(model.id == -1).values(version=model.version))

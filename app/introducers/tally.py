@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.core.extensions import db
+from app.core.extensions import db, hold_write_lock
 from app.introducers.graph import CONVERTED_STATUSES, Ref
 
 LOCK_KEY = 0x59494A31
@@ -74,9 +74,11 @@ RECOUNT = (
 
 
 def lock() -> None:
-    """Serialise every change to the introducer graph and its tally on PostgreSQL (a transaction lock)."""
+    """Serialise every change to the introducer graph and its tally (a transaction lock; SQLite's write lock)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    else:
+        hold_write_lock()
 
 
 def _ids(ref: Ref) -> dict[str, int | None]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import audit, clock, policies
-from app.core.extensions import db, take_sqlite_write_lock
+from app.core.extensions import db, hold_write_lock
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.validation import CONTROL_CHARACTERS_REFUSED, has_control_characters
@@ -120,7 +120,7 @@ def _lock_queue(branch_id: int) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key, :branch)"), {"key": QUEUE_LOCK, "branch": branch_id})
     else:
-        take_sqlite_write_lock(WalkIn)
+        hold_write_lock()
 
 
 def _next_queue_no(branch_id: int, day: date) -> int:

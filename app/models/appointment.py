@@ -117,7 +117,7 @@ class Appointment(db.Model):
 
 
 # PostgreSQL refuses overlapping blocking appointments of one staff member (security.md R2, §5); the
-# migration creates the same constraint. SQLite checks inside BEGIN IMMEDIATE (appointments.booking).
+# migration creates the same constraint. SQLite checks under its write lock (appointments.booking, hold_write_lock).
 EXCLUSION_NAME = "ex_appointment_no_double_booking"
 EXCLUSION_DDL = (f"ALTER TABLE appointment ADD CONSTRAINT {EXCLUSION_NAME} EXCLUDE USING gist "
                  f"(staff_id WITH =, tsrange(start_at, end_at) WITH &&) WHERE ({BLOCKING_SQL})")

@@ -2,7 +2,7 @@
 by one barrier, each with its own client, session and database connection) book the same staff member's
 same slot at once. Exactly one succeeds; every other gets the clear refusal (409, "this time is no longer
 free"), never a 5xx or "database is locked"; one appointment and one audit row are written. The same for
-overlapping (not identical) intervals. SQLite: BEGIN IMMEDIATE + the check; PostgreSQL: the exclusion
+overlapping (not identical) intervals. SQLite: the write lock (hold_write_lock) + the check; PostgreSQL: the exclusion
 constraint."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from app.introducers.graph import Ref
 from app.models import Customer, Introduction, IntroductionChange, User
 from tests.conftest import USING_POSTGRES
 
-pytestmark = pytest.mark.skipif(not USING_POSTGRES, reason="SQLite writers are one at a time (BEGIN IMMEDIATE)")
+pytestmark = pytest.mark.skipif(not USING_POSTGRES, reason="SQLite writers are one at a time (its write lock, tally.lock)")
 
 
 def test_crossing_changes_cannot_both_pass_the_loop_check(app, world, make_customer):

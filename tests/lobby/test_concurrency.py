@@ -1,6 +1,6 @@
 """The idempotent submit under concurrency: two threads post the same walk-in form (the same hidden key) at
 once; one walk-in and one referral are written, and both answers show it. PostgreSQL: the unique
-(branch_id, submission_key) constraint decides; SQLite: BEGIN IMMEDIATE serialises the two."""
+(branch_id, submission_key) constraint decides; SQLite: the write lock, taken at the first write, serialises the two."""
 
 from __future__ import annotations
 

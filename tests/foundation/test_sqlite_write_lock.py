@@ -1,0 +1,88 @@
+"""SQLite has one writer: a writing request takes the write lock at its first write (or where a check must not
+race, hold_write_lock) and keeps it to the commit; what it reads before runs in autocommit and blocks nobody.
+Measured on a database file, with a second connection that tries to write and does not wait (timeout 0)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import select, update
+
+from app import create_app
+from app.core.config import TestConfig
+from app.core.extensions import db, hold_write_lock
+from app.models import Branch
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    class FileConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'lock.db'}"
+
+    application = create_app(FileConfig)
+    with application.app_context():
+        db.create_all()
+        db.session.add(Branch(code="L01", name="锁测试支行"))
+        db.session.commit()
+        db.session.remove()
+    yield application, str(tmp_path / "lock.db")
+    with application.app_context():
+        db.engine.dispose()
+
+
+def other_writer_can_write(path: str) -> bool:
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+def test_a_writing_request_holds_the_lock_from_its_first_write_to_its_commit(file_app):
+    application, path = file_app
+    with application.test_request_context("/customers/reassign", method="POST"):
+        db.session.execute(select(Branch.id)).all()
+        assert other_writer_can_write(path), "reading must not take the write lock"
+        db.session.execute(update(Branch).where(Branch.code == "L01").values(name="改名"))
+        assert not other_writer_can_write(path)
+        db.session.commit()
+        assert other_writer_can_write(path)
+        db.session.remove()
+
+
+def test_hold_write_lock_takes_it_before_the_check_that_must_not_race(file_app):
+    application, path = file_app
+    with application.test_request_context("/customers/reassign", method="POST"):
+        hold_write_lock()
+        assert not other_writer_can_write(path)
+        assert db.session.execute(select(Branch.name)).scalar_one() == "锁测试支行"
+        db.session.rollback()
+        assert other_writer_can_write(path)
+        db.session.remove()
+
+
+def test_a_savepoint_in_a_writing_request_starts_under_the_lock(file_app):
+    application, path = file_app
+    with application.test_request_context("/customers/reassign", method="POST"):
+        db.session.execute(select(Branch.id)).all()
+        with db.session.begin_nested():
+            db.session.execute(select(Branch.id)).all()  # the SAVEPOINT is sent with the first statement in it
+            assert not other_writer_can_write(path)
+        db.session.rollback()
+        db.session.remove()
+
+
+def test_a_reading_request_never_holds_it(file_app):
+    application, path = file_app
+    with application.test_request_context("/customers/", method="GET"):
+        db.session.execute(select(Branch.id)).all()
+        assert other_writer_can_write(path)
+        db.session.remove()
