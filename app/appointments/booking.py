@@ -88,15 +88,15 @@ def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int
 
 
 def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:
-    """Check and insert blocking appointments in a savepoint: a refusal undoes only these rows."""
+    """Check and insert blocking appointments; on a refusal the caller rolls the whole attempt back
+    (put_on_form), so no savepoint is needed around the insert."""
     hold_write_lock()
     for row in rows:
         if overlaps(row.staff_id, row.start_at, row.end_at, ignore=ignore):
             raise SlotTaken()
+    db.session.add_all(rows)
     try:
-        with db.session.begin_nested():
-            db.session.add_all(rows)
-            db.session.flush()
+        db.session.flush()
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
             raise SlotTaken() from None  # a concurrent booking committed between the check and the insert

@@ -115,8 +115,7 @@ QUEUE_LOCK = 0x4C4F4259  # "LOBY": with the branch id, the transaction lock on o
 def _lock_queue(branch_id: int) -> None:
     """One walk-in at a time takes a branch's next queue number: under read committed, officers logging at once
     all read the same highest number (five retries still collided at 4 clients). PostgreSQL: a transaction lock
-    per branch; SQLite: the database's write lock, which a writing request holds already (a no-op write
-    otherwise)."""
+    per branch; SQLite: the database's write lock."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key, :branch)"), {"key": QUEUE_LOCK, "branch": branch_id})
     else:
@@ -133,10 +132,9 @@ def _insert(walk_in: WalkIn) -> None:
     key means the same form was sent twice at once, and the first walk-in stands."""
     _lock_queue(walk_in.branch_id)
     walk_in.queue_no = _next_queue_no(walk_in.branch_id, walk_in.day)
+    db.session.add(walk_in)
     try:
-        with db.session.begin_nested():
-            db.session.add(walk_in)
-            db.session.flush()
+        db.session.flush()  # first of the request's writes: on a taken key the route rolls back all of it
     except IntegrityError:
         raise AlreadySubmitted() from None
 

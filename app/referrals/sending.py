@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, clock, policies, worker_copies
@@ -50,15 +50,16 @@ def suggested_specialty(need: str | None) -> str | None:
 
 @lru_cache(maxsize=16)
 def _colleagues_statement(specialty: str | None):
-    """Built once per specialty, branch and actor bound: assembling it cost more than running it."""
-    load = func.count(Referral.id)
+    """Built once per specialty, branch and actor bound: assembling it cost more than running it. The open load
+    is counted per colleague through (recipient_id, status): a join grouped over every open referral of the bank
+    read them all."""
+    load = (select(func.count()).where(Referral.recipient_id == User.id, Referral.status.in_(OPEN_REFERRAL_STATUSES))
+            .correlate(User).scalar_subquery())
     return (select(User.id, User.display_name, User.specialty, load.label("load"))
-            .outerjoin(Referral, and_(Referral.recipient_id == User.id, Referral.status.in_(OPEN_REFERRAL_STATUSES)))
             .where(User.branch_id == bindparam("branch_id"), User.role == "manager", User.active.is_(True),
                    User.id != bindparam("actor_id"))
-            .group_by(User.id, User.display_name, User.specialty)
             .order_by(case((User.specialty == specialty, 0), else_=1) if specialty else User.id.is_(None),
-                      load, User.display_name, User.id))
+                      "load", User.display_name, User.id))
 
 
 def colleagues_for(actor: User, branch_id: int, need: str | None) -> list[Colleague]:
