@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+
 from flask import current_app, g, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -13,6 +16,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import Pool
 
 # Stable constraint names make Alembic batch migrations on SQLite predictable.
 NAMING_CONVENTION = {
@@ -88,11 +92,36 @@ def _sqlite_lock_at_first_write(conn, cursor, statement, _parameters, _context, 
 
 
 def _begin_immediate(conn) -> None:
-    # BEGIN IMMEDIATE waits for the lock (busy_timeout); a deferred transaction that read first would
-    # instead fail at once with "database is locked" when another writer committed meanwhile.
+    # BEGIN IMMEDIATE waits for the lock; a deferred transaction that read first would instead fail at once
+    # with "database is locked" when another writer committed meanwhile.
     dbapi = conn.connection.dbapi_connection
     if not dbapi.in_transaction:
+        _queue_for_the_writer_lock(conn)
         dbapi.execute("BEGIN IMMEDIATE")
+
+
+WRITER_QUEUE = "yinjian.writer_queue"  # conn.info: the lock file this connection holds while it writes
+
+
+def _queue_for_the_writer_lock(conn) -> None:
+    """Writers of one database file, in every process, wait their turn on a file lock that the kernel hands to
+    the next waiter when it is released. SQLite's own busy handler polls in sleeps of 1 to 100 ms that a writer
+    arriving later often beats: four writers at once saw p99s of 150-350 ms."""
+    path = conn.engine.url.database
+    if not path or path == ":memory:" or WRITER_QUEUE in conn.info:
+        return
+    fd = os.open(path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    conn.info[WRITER_QUEUE] = fd
+
+
+@event.listens_for(Pool, "checkin")
+@event.listens_for(Pool, "invalidate")
+def _leave_the_writer_queue(_dbapi_connection, connection_record, *_exception) -> None:
+    # A session hands its connection back right after its commit or rollback, when SQLite's lock is free too.
+    fd = connection_record.info.pop(WRITER_QUEUE, None) if connection_record is not None else None
+    if fd is not None:
+        os.close(fd)  # closing the file releases its lock
 
 
 @event.listens_for(Engine, "commit")

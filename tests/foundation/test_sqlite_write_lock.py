@@ -5,6 +5,8 @@ Measured on a database file, with a second connection that tries to write and do
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
@@ -86,3 +88,28 @@ def test_a_reading_request_never_holds_it(file_app):
         db.session.execute(select(Branch.id)).all()
         assert other_writer_can_write(path)
         db.session.remove()
+
+
+def test_a_waiting_writer_gets_the_lock_as_soon_as_the_holder_commits(file_app):
+    """The writers queue on a file lock beside the database, handed over at the commit, not polled for."""
+    application, _path = file_app
+    acquired: dict[str, float] = {}
+
+    def second_writer() -> None:
+        with application.test_request_context("/customers/reassign", method="POST"):
+            hold_write_lock()
+            acquired["at"] = time.monotonic()
+            db.session.rollback()
+            db.session.remove()
+
+    with application.test_request_context("/customers/reassign", method="POST"):
+        hold_write_lock()
+        waiting = threading.Thread(target=second_writer)
+        waiting.start()
+        time.sleep(0.3)
+        assert "at" not in acquired, "the second writer must wait for the first"
+        released = time.monotonic()
+        db.session.commit()
+        db.session.remove()
+    waiting.join(5)
+    assert 0 <= acquired["at"] - released < 0.05
