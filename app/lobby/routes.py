@@ -29,6 +29,7 @@ from app.referrals import sending
 LOBBY = ("lobby",)
 QUEUE = ("lobby", "manager", "supervisor")
 SPECIALISTS = ("manager", "supervisor")
+SLOTS_SHOWN = 16  # a booking's free times: about two working days of the specialist
 CHANGED = "walk-ins-changed"  # the event that makes the queue and the lobby's list read themselves again
 QUEUE_ACTIONS = {"call": services.call, "start": services.start, "finish": services.finish,
                  "left": services.mark_left}
@@ -56,7 +57,7 @@ def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: s
     booking = customer is not None and form.booking.data == "1"
     if booking:
         staff_id = form.chosen_specialist()
-        form.offer_slots(slot_rules.free_slots(staff_id) if staff_id else [])
+        form.offer_slots(slot_rules.free_slots(staff_id, count=SLOTS_SHOWN) if staff_id else [])
     return {"form": form, "customer": customer, "card": presenters.lobby_card(user, customer) if customer else None,
             "mobile_masked": mobile_masked, "booking": booking}
 
