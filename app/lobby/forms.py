@@ -58,11 +58,10 @@ class WalkInForm(Form):
             for c in colleagues if c.id in away]
 
     def chosen_specialist(self) -> int | None:
-        """The specialist chosen, else the one the picker shows first (the first present)."""
-        if self.specialist_id.data:
-            return self.specialist_id.data
-        return next((c.value for c in self.specialist_id.choices
-                     if c.value != "" and not c.render_kw.get("disabled")), None)
+        """The specialist chosen if the picker offers them (present, of the branch), else the first it offers:
+        whose free times the booking shows (never another branch's, nor someone away)."""
+        offered = [c.value for c in self.specialist_id.choices if c.value != "" and not c.render_kw.get("disabled")]
+        return self.specialist_id.data if self.specialist_id.data in offered else next(iter(offered), None)
 
     def offer_slots(self, free: list[slot_rules.Slot]) -> None:
         """The booking's time picker: the specialist's next free times, in the display time zone."""

@@ -56,7 +56,7 @@ def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: s
                  presence.away_ids(user.branch_id))
     booking = customer is not None and form.booking.data == "1"
     if booking:
-        staff_id = form.chosen_specialist()
+        staff_id = form.specialist_id.data = form.chosen_specialist()  # the picker shows whose times these are
         form.offer_slots(slot_rules.free_slots(staff_id, count=SLOTS_SHOWN) if staff_id else [])
     return {"form": form, "customer": customer, "card": presenters.lobby_card(user, customer) if customer else None,
             "mobile_masked": mobile_masked, "booking": booking}

@@ -164,3 +164,16 @@ def test_a_new_visitor_is_handed_off_not_booked(lobby_client, world):
                                                            "booking": "1", "slot": TOMORROW_9, "action": "booked"})
     assert response.status_code == 422
     assert _count(WalkIn) == 0 and _count(Appointment) == 0
+
+
+def test_the_booking_form_never_shows_another_branchs_or_an_away_specialists_times(lobby_client, customer, world):
+    db.session.add(Appointment(branch_id=customer.branch_id, customer_id=customer.id, staff_id=world.manager.id,
+                               start_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC),
+                               end_at=datetime(2026, 12, 2, 2, 30, tzinfo=UTC), purpose="x", status="confirmed",
+                               booked_by_id=world.manager.id))
+    presence.set_presence(world.colleague, world.colleague, False)
+    db.session.commit()
+    key = _key(lobby_client)
+    for asked in (world.other_manager.id, world.colleague.id):  # shown instead: the one present, the manager
+        options = _slot_options(body(_booking_form(lobby_client, customer, key, asked)))
+        assert options[0] == "2026-12-02T10:30"  # the manager's 10:00 is taken
