@@ -20,7 +20,7 @@ from app.core import audit, clock, policies, worker_copies
 from app.core.extensions import db, hold_write_lock
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.validation import DATE_TOO_FAR
-from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, User
+from app.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, Customer, Place, User
 
 TAKEN = _l("This time is no longer free. Please choose another time.")
 EXCLUSION_VIOLATION = "23P01"
@@ -107,8 +107,23 @@ def book(actor: User, customer: Customer, req: BookingRequest) -> list[Appointme
     """Write the appointment(s) of `req` for `customer` in the staff member's calendar, or refuse."""
     if not policies.can_book_appointment(actor, customer):
         raise PolicyError("book")
+    return _write(actor, customer, staff_for(actor, customer), req)
+
+
+def book_from_lobby(actor: User, customer: Customer, staff: User, start: datetime, *, purpose: str,
+                    minutes: int | None = None) -> Appointment:
+    """The lobby's "appointment booked": one confirmed appointment with the specialist `staff` at `start`,
+    through the same checks and insert as book() (the overlap rule, the exclusion constraint, the write lock)."""
+    if not policies.can_book_from_lobby(actor, staff, customer):
+        raise PolicyError("book from the lobby")
+    req = BookingRequest(mode="direct", starts=(start,), minutes=minutes or default_minutes(),
+                         place=Place.BRANCH.value, location=None, purpose=purpose)
+    return _write(actor, customer, staff, req)[0]
+
+
+def _write(actor: User, customer: Customer, staff: User, req: BookingRequest) -> list[Appointment]:
+    """The one booking path: check the request, insert the rows without overlap, audit each."""
     _check_request(req)
-    staff = staff_for(actor, customer)
     now = clock.now()
     offer_id = uuid.uuid4().hex if req.mode == "offer" else None
     length = timedelta(minutes=req.minutes)

@@ -67,6 +67,16 @@ def parse_key(key: str) -> datetime | None:
     return local.replace(tzinfo=zone()).astimezone(UTC)
 
 
+def in_working_hours(start: datetime, minutes: int) -> bool:
+    """The time lies within one working block of a working day, on the half-hour grid free_slots offers."""
+    local = to_local(start)
+    if local.weekday() >= 5 or local.second or local.microsecond or local.minute % 30:
+        return False
+    end = (local + timedelta(minutes=minutes)).time()
+    return any(block_start <= local.time() and end <= block_end and end > local.time()
+               for block_start, block_end in WORKING_BLOCKS)
+
+
 def busy_intervals(staff_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     rows = db.session.execute(
         select(Appointment.start_at, Appointment.end_at)

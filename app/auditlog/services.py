@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "tier_rhythm_change": _l("Changed the return-visit rhythm"),
     **APPOINTMENT_EVENT_LABELS,  # the customer timeline's names for them
     **FOLLOW_UP_EVENT_LABELS,
+    "staff_presence": _l("Marked present or away"),
     "calendar_feed_create": _l("Made a calendar subscription URL"),
     "calendar_feed_revoke": _l("Revoked the calendar subscription URL"),
     "login": _l("Signed in"),
@@ -350,6 +351,10 @@ SENTENCES: dict[str, SentenceMaker] = {
     "tier_rule_create": lambda n, e, d: _rule(d),
     "tier_rule_toggle": lambda n, e, d: _("The rule is now on.") if d.get("active") else _("The rule is now off."),
     "tier_rhythm_change": lambda n, e, d: _rhythm(d),
+    "staff_presence": lambda n, e, d: (_("%(user)s marked present for %(day)s.", user=_subject(n, e),
+                                         day=d.get("day") or "—") if d.get("present") else
+                                       _("%(user)s marked away for %(day)s.", user=_subject(n, e),
+                                         day=d.get("day") or "—")),
     "calendar_feed_create": lambda n, e, d: _("It replaces the previous URL, which no longer works.")
     if d.get("replaced") else _("The first subscription URL."),
     "calendar_feed_revoke": lambda n, e, d: _("The URL no longer works."),

@@ -381,3 +381,31 @@ def can_read_lobby_log(user: User) -> bool:
 def gets_walk_in_alerts(user: User) -> bool:
     """Owners of customers (account managers and supervisors) are told when a priority customer walks in."""
     return user.role in ("manager", "supervisor")
+
+
+def can_book_from_lobby(user: User, staff: User, customer: Customer) -> bool:
+    """Book a confirmed appointment from the lobby ("appointment booked"): lobby staff, for a customer of their
+    branch with a specialist (an active account manager) of their branch. The lobby still never opens the
+    customer page: the booking goes through the walk-in form and its answer only."""
+    return (can_log_walk_ins(user) and not customer.archived and _same_branch(user, customer)
+            and can_receive_referral(staff) and in_own_branch(user, staff.branch_id))
+
+
+# Who can be marked present or away: the branch's specialists (account managers) and its supervisor.
+PRESENCE_ROLES = ("manager", "supervisor")
+
+
+def can_see_presence(user: User) -> bool:
+    """Who is present today (the lobby's picker, the queue page, my day): the staff of a branch's lobby and
+    sales."""
+    return user.role in ("lobby", "manager", "supervisor") and user.branch_id is not None
+
+
+def can_set_presence(user: User, staff: User) -> bool:
+    """Mark `staff` present or away for today: a specialist or supervisor marks themselves; the supervisor also
+    marks a colleague of the branch. Lobby staff and admin mark nobody."""
+    if staff.role not in PRESENCE_ROLES or not staff.active or not in_own_branch(user, staff.branch_id):
+        return False
+    if user.id == staff.id:
+        return user.role in PRESENCE_ROLES
+    return user.role == "supervisor"

@@ -1,4 +1,5 @@
-"""The one way a route gets a walk-in or an alert: 404 outside the user's branch, 403 outside the policy."""
+"""The one way a route gets a walk-in, an alert or a colleague: 404 outside the user's branch, 403 outside the
+policy."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core import policies
 from app.core.extensions import db
-from app.core.scoping import MAX_ID
+from app.core.scoping import MAX_ID, in_own_branch
 from app.models import User, WalkIn, WalkInAlert
 
 
@@ -31,3 +32,13 @@ def load_alert(user: User, alert_id: int) -> WalkInAlert:
     if alert is None or alert.user_id != user.id:
         abort(404)
     return alert
+
+
+def load_staff(user: User, staff_id: int, policy: Callable[[User, User], bool]) -> User:
+    """A staff member of the user's branch (else 404) whom `policy` lets the user act on (else 403)."""
+    staff = db.session.get(User, staff_id) if 0 < staff_id <= MAX_ID else None
+    if staff is None or not in_own_branch(user, staff.branch_id):
+        abort(404)
+    if not policy(user, staff):
+        abort(403)
+    return staff

@@ -8,6 +8,8 @@ from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.appointments import slots as slot_rules
+from app.appointments.presenters import when_text
 from app.auth.decorators import read_only, roles_required
 from app.core import policies
 from app.core.extensions import commit_and_keep_loaded, db, limiter
@@ -18,15 +20,16 @@ from app.core.validation import day_param
 from app.customers import search
 from app.customers.loaders import load_customer
 from app.customers.routes import number_search_limit, per_user
-from app.lobby import bp, numbers, presenters, queue, services
-from app.lobby.forms import LookupForm, QueueActionForm, WalkInForm
-from app.lobby.loaders import load_alert, load_walk_in
+from app.lobby import bp, numbers, presence, presenters, queue, services
+from app.lobby.forms import LookupForm, PresenceForm, QueueActionForm, WalkInForm
+from app.lobby.loaders import load_alert, load_staff, load_walk_in
 from app.models import WALK_IN_OUTCOME_LABELS, User
 from app.referrals import sending
 
 LOBBY = ("lobby",)
 QUEUE = ("lobby", "manager", "supervisor")
 SPECIALISTS = ("manager", "supervisor")
+SLOTS_SHOWN = 16  # a booking's free times: about two working days of the specialist
 CHANGED = "walk-ins-changed"  # the event that makes the queue and the lobby's list read themselves again
 QUEUE_ACTIONS = {"call": services.call, "start": services.start, "finish": services.finish,
                  "left": services.mark_left}
@@ -47,11 +50,16 @@ def _needs_branch(user: User) -> None:
 
 
 def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: str | None = None) -> dict:
-    """The walk-in form with the specialists of the chosen need's specialty first (and preselected)."""
-    form.prepare(sending.colleagues_for(user, user.branch_id, services.REFERRAL_NEED.get(form.need.data or "")))
+    """The walk-in form with the specialists present of the chosen need's specialty first (and preselected),
+    those away today not selectable; when the officer books, the chosen specialist's next free times."""
+    form.prepare(sending.colleagues_for(user, user.branch_id, services.REFERRAL_NEED.get(form.need.data or "")),
+                 presence.away_ids(user.branch_id))
+    booking = customer is not None and form.booking.data == "1"
+    if booking:
+        staff_id = form.specialist_id.data = form.chosen_specialist()  # the picker shows whose times these are
+        form.offer_slots(slot_rules.free_slots(staff_id, count=SLOTS_SHOWN) if staff_id else [])
     return {"form": form, "customer": customer, "card": presenters.lobby_card(user, customer) if customer else None,
-            "mobile_masked": mobile_masked, "can_book": customer is not None
-            and policies.can_book_appointment(user, customer)}
+            "mobile_masked": mobile_masked, "booking": booking}
 
 
 def _page(user: User, *, result: dict | None = None, lookup: LookupForm | None = None, status: int = 200):
@@ -125,6 +133,25 @@ def walk_in_form():
     return _page(user, result=result)
 
 
+@bp.route("/walk-ins/booking", methods=["POST"])
+@roles_required(*LOBBY)
+@read_only
+def walk_in_booking():
+    """The walk-in form redrawn to book: the chosen specialist's next free times (picking another specialist
+    redraws them); what was typed is kept. Without JavaScript, the form's "show free times" button posts here."""
+    user = _current()
+    _needs_branch(user)
+    form = WalkInForm()
+    customer_id = search.id_param(form.customer_id.data)
+    customer = load_customer(user, customer_id, "card") if customer_id else None
+    if customer is None:
+        abort(404)  # a new visitor is handed off first (services.log_walk_in)
+    form.booking.data = "1"
+    result = _walk_in_context(user, customer, form)
+    result.update(new_visitor=False, searched=True)
+    return _page(user, result=result)
+
+
 def _visitor_mobile(form: WalkInForm) -> str | None:
     token = (form.mobile_token.data or "").strip()
     if not token:
@@ -154,13 +181,15 @@ def log_walk_in():
             if first is not None:
                 return _logged(user, first, False)
         except InvalidInput as exc:
-            put_on_form(exc, form)
+            put_on_form(exc, form)  # rolls back: a time taken meanwhile leaves no walk-in either
         except PolicyError:
             db.session.rollback()
             abort(403)
         else:
             commit_and_keep_loaded()  # the answer draws the walk-in and customer just written
             return _logged(user, walk_in, created)
+    if form.action.data == "booked":
+        form.booking.data = "1"  # a refused booking comes back with the free times to choose from
     result = _walk_in_context(user, customer, form, mobile_masked=mask("mobile", mobile, 2) if mobile else None)
     result.update(new_visitor=customer is None, searched=True)
     return _page(user, result=result, status=422)
@@ -179,13 +208,16 @@ def _logged(user: User, walk_in, created: bool):
     name = presenters.walk_in_name(walk_in)
     message = _("Walk-in %(no)d logged: %(name)s, %(outcome)s.", no=walk_in.queue_no, name=name,
                 outcome=WALK_IN_OUTCOME_LABELS[walk_in.outcome] if walk_in.outcome else _("waiting in the queue"))
+    appointment = walk_in.appointment
+    booked = _("Appointment with %(name)s on %(when)s, confirmed.", name=appointment.staff.display_name,
+               when=when_text(appointment.start_at, appointment.end_at)) if appointment else None
     if not is_htmx_request():
-        flash(message, "success")
+        flash(f"{message} {booked}" if booked else message, "success")
         return redirect_or_hx(url_for("lobby.index"))
     # The officer's list and the queue redraw themselves on the event (HX-Trigger): the answer is the result.
     response = render("lobby/index.html", "lobby/_logged.html", walk_in=walk_in, message=message,
                       who_to_call=presenters.who_to_call(walk_in.customer), created=created,
-                      handed_to=walk_in.handed_to)
+                      handed_to=walk_in.handed_to, booked=booked)
     response.headers["HX-Trigger"] = f"{CHANGED}, referrals-changed"
     return response
 
@@ -208,6 +240,8 @@ def _queue_response(user: User, *, status: int = 200, error=None):
                "form": QueueActionForm(formdata=None), "works_queue": user.role in SPECIALISTS}
     if tv:
         return render("lobby/tv.html", "lobby/_tv.html", status=status, **context)
+    if not is_htmx_request():  # the page around the self-refreshing queue: who is present today
+        context.update(presence=presence.roster(user), presence_back="queue")
     return render("lobby/queue.html", "lobby/_queue.html", status=status, **context)
 
 
@@ -262,6 +296,34 @@ def queue_act(walk_in_id: int, action: str):
 
 def _changed(response):
     response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+# ---------------------------------------------------------------- who is present today
+
+
+PRESENCE_BACK = {"queue": "lobby.queue_page", "my_day": "home.manager"}
+
+
+@bp.route("/presence/<int:user_id>", methods=["POST"])
+@roles_required(*QUEUE)
+def set_presence(user_id: int):
+    """Mark a specialist present or away for today: oneself, or a colleague of the branch for the supervisor;
+    the presence panel redraws (a plain post returns to the queue or my day)."""
+    user = _current()
+    staff = load_staff(user, user_id, policies.can_set_presence)
+    form = PresenceForm()
+    wanted = form.wants_present() if form.validate_on_submit() else None
+    if wanted is None:
+        abort(400)
+    presence.set_presence(user, staff, wanted)
+    db.session.commit()
+    back = form.back.data if form.back.data in PRESENCE_BACK else "queue"
+    if not is_htmx_request():
+        return redirect_or_hx(url_for(PRESENCE_BACK[back]))
+    response = make_response(render_template("lobby/_presence.html", presence=presence.roster(user),
+                                             presence_back=back))
+    response.vary.add("HX-Request")
     return response
 
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.appointments import booking, slots
 from app.core import audit, clock, policies
 from app.core.extensions import db, hold_write_lock
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
 from app.core.validation import CONTROL_CHARACTERS_REFUSED, has_control_characters
 from app.customers import records
+from app.lobby import presence
 from app.models import (
+    WALK_IN_NEED_LABELS,
     Customer,
     QueueStatus,
     ReferralNeed,
@@ -47,6 +51,8 @@ ACTION_UNKNOWN = _l("Choose what the lobby did.")
 NAME_REQUIRED = _l("Type the visitor's surname and title, for example 王女士.")
 NAME_NUMBER = _l("A surname and title only: no numbers.")
 SPECIALIST_REQUIRED = _l("Choose the specialist.")
+SPECIALIST_AWAY = _l("This specialist is away today. Choose a colleague who is present.")
+SLOT_REQUIRED = _l("Choose one of the specialist's free times.")
 PROSPECT_HANDOFF_ONLY = _l("A new visitor is booked by the specialist: hand them off first.")
 NOT_WAITING = _l("This walk-in is no longer waiting.")
 NOT_SERVING = _l("This walk-in is not being served.")
@@ -75,6 +81,7 @@ class WalkInInput:
     mobile: str | None = None  # a new prospect's, already validated (or None)
     specialist_id: int | None = None
     note: str | None = None
+    slot: datetime | None = None  # "booked": the chosen free time's start (aware UTC), None when none or unreadable
 
 
 def new_submission_key() -> str:
@@ -103,10 +110,32 @@ def _visitor_name(raw: str | None) -> str:
 
 
 def _specialist(actor: User, specialist_id: int | None) -> User:
+    """The specialist of a hand-off or a booking: an account manager of the branch who is present today."""
     user = db.session.get(User, specialist_id) if specialist_id else None
     if user is None or not policies.can_receive_referral(user) or user.branch_id != actor.branch_id:
         raise InvalidInput({"specialist_id": SPECIALIST_REQUIRED})
+    if not presence.is_present(user):
+        raise InvalidInput({"specialist_id": SPECIALIST_AWAY})
     return user
+
+
+def _slot(given: WalkInInput) -> datetime:
+    """The booking's time: one the free-slot list can offer (working hours, on the half-hour grid)."""
+    if given.slot is None or not slots.in_working_hours(given.slot, booking.default_minutes()):
+        raise InvalidInput({"slot": SLOT_REQUIRED})
+    return given.slot
+
+
+def _book(actor: User, customer: Customer, specialist: User, start: datetime, need: str):
+    """The appointment of "appointment booked", through the one booking path; its refusals are the slot
+    field's (a time taken meanwhile included)."""
+    # The purpose on the specialist's calendar (大堂预约), in the officer's language.
+    purpose = _("Lobby booking: %(need)s", need=WALK_IN_NEED_LABELS[WalkInNeed(need)])
+    try:
+        return booking.book_from_lobby(actor, customer, specialist, start, purpose=purpose)
+    except InvalidInput as exc:
+        raise InvalidInput({"slot" if name == "slots" else name: message
+                            for name, message in exc.errors.items()}) from None
 
 
 QUEUE_LOCK = 0x4C4F4259  # "LOBY": with the branch id, the transaction lock on one branch's queue numbers
@@ -155,9 +184,13 @@ def log_walk_in(actor: User, customer: Customer | None, given: WalkInInput) -> t
     if given.action not in ACTIONS:
         raise InvalidInput({"action": ACTION_UNKNOWN})
     visitor = _visitor_name(given.visitor_name) if customer is None else None
-    specialist = _specialist(actor, given.specialist_id) if given.action == "handoff" else None
+    # A new visitor is handed off first: the hand-off's referral makes the prospect and credits the lobby.
     if customer is None and given.action == "booked":
         raise InvalidInput({"action": PROSPECT_HANDOFF_ONLY})
+    specialist = _specialist(actor, given.specialist_id) if given.action in ("handoff", "booked") else None
+    start = _slot(given) if given.action == "booked" else None
+    if start is not None and not policies.can_book_from_lobby(actor, specialist, customer):
+        raise PolicyError("cannot book from the lobby")
     now = clock.now()
     walk_in = WalkIn(branch_id=actor.branch_id, customer_id=customer.id if customer else None,
                      visitor_name=visitor, logged_by_id=actor.id, arrived_at=now, day=local_day(now),
@@ -168,7 +201,11 @@ def log_walk_in(actor: User, customer: Customer | None, given: WalkInInput) -> t
         walk_in.started_at = walk_in.finished_at = now
         walk_in.served_by_id = actor.id
     _insert(walk_in)  # the key is claimed before anything else is written
-    if specialist is not None:
+    appointment = None
+    if start is not None:  # in the walk-in's transaction: a refused time undoes the walk-in too (the route)
+        appointment = _book(actor, customer, specialist, start, given.need)
+        walk_in.appointment_id = appointment.id
+    elif specialist is not None:
         if customer is None:  # a new visitor handed off becomes the specialist's prospect
             customer = records.create_walk_in_prospect(actor, name=visitor, mobile=given.mobile, owner=specialist)
             walk_in.customer_id = customer.id
@@ -181,8 +218,10 @@ def log_walk_in(actor: User, customer: Customer | None, given: WalkInInput) -> t
     alerted = _alert_owner(actor, customer, walk_in)
     audit.record(actor, "walk_in_log", subject_type="walk_in", subject_id=walk_in.id,
                  customer_id=walk_in.customer_id, branch_id=walk_in.branch_id, need=walk_in.need,
-                 done=given.action, queue_no=walk_in.queue_no, handed_to=specialist.display_name if specialist
-                 else None, alerted=alerted)
+                 done=given.action, queue_no=walk_in.queue_no,
+                 handed_to=specialist.display_name if specialist and not appointment else None,
+                 booked_with=specialist.display_name if appointment else None,
+                 appointment_id=appointment.id if appointment else None, alerted=alerted)
     return walk_in, True
 
 

@@ -1,5 +1,5 @@
-"""Walk-ins (大堂来访): who came in, for what, what the lobby did, their place in the queue; and the alert a
-priority customer's walk-in sends to the owner (优质客户识别引导)."""
+"""Walk-ins (大堂来访): who came in, for what, what the lobby did, their place in the queue; the alert a
+priority customer's walk-in sends to the owner (优质客户识别引导); and which specialists are present today."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import clock
 from app.core.extensions import db
+from app.models.appointment import Appointment
 from app.models.customer import Customer
 from app.models.org import User
 from app.models.types import UTCDateTime
@@ -103,6 +104,7 @@ class WalkIn(db.Model):
     served_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     handed_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # the specialist
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))  # the hand-off's referral
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))  # what "booked" booked
     submission_key: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -112,6 +114,7 @@ class WalkIn(db.Model):
     logged_by: Mapped[User] = relationship(foreign_keys=[logged_by_id])
     served_by: Mapped[User | None] = relationship(foreign_keys=[served_by_id])
     handed_to: Mapped[User | None] = relationship(foreign_keys=[handed_to_id])
+    appointment: Mapped[Appointment | None] = relationship(foreign_keys=[appointment_id])
 
     def __repr__(self) -> str:
         return f"<WalkIn {self.id} #{self.queue_no} {self.queue_status}>"
@@ -134,3 +137,28 @@ class WalkInAlert(db.Model):
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     walk_in: Mapped[WalkIn] = relationship()
+
+
+class StaffPresence(db.Model):
+    """A specialist (or the supervisor) marked present or away for one branch-local day. No row for a user
+    and day means present: a branch that never uses the toggle keeps working."""
+
+    __tablename__ = "staff_presence"
+    __table_args__ = (
+        UniqueConstraint("user_id", "day", name="uq_staff_presence_user_day"),
+        Index("ix_staff_presence_branch_day", "branch_id", "day"),  # the lobby's picker: who is away today
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    day: Mapped[date] = mapped_column(Date)  # Asia/Shanghai (DISPLAY_TIMEZONE) date
+    present: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    changed_by: Mapped[User] = relationship(foreign_keys=[changed_by_id])
+
+    def __repr__(self) -> str:
+        return f"<StaffPresence {self.user_id} {self.day} {'present' if self.present else 'away'}>"

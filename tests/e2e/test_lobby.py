@@ -58,3 +58,36 @@ def test_lobby_logs_an_a_tier_walk_in_hands_it_off_and_the_specialist_serves_it(
     owner.locator("[data-testid^=queue-finish-]").first.click()
     expect(owner.get_by_test_id("queue-done")).to_contain_text("张伟")
     assert customer_id
+
+
+def test_lobby_books_an_appointment_with_a_specialist_and_it_is_on_their_calendar(new_page, session_of):
+    """"Appointment booked": the officer picks the specialist (their free times load in the form), a time, and
+    books; the answer says what was booked and the specialist's calendar shows it."""
+    name, mobile = unique_name(), unique_mobile()
+    owner = open_as(new_page, session_of, "manager")
+    fill_and_save_customer(owner, name=name, mobile=mobile, id_number=valid_id_number())
+
+    lobby = open_as(new_page, session_of, "lobby")
+    lobby.goto("/lobby")
+    lobby.get_by_test_id("lobby-mobile").fill(mobile)
+    lobby.get_by_test_id("lobby-mobile").press("Enter")
+    expect(lobby.get_by_test_id("lobby-card")).to_be_visible()
+    lobby.locator("label[for=need-wealth]").click()
+    expect(lobby.get_by_test_id("need-wealth")).to_be_checked()
+    lobby.get_by_test_id("walk-in-booked").click()
+    expect(lobby.get_by_test_id("walk-in-booking")).to_be_visible()
+    specialist = lobby.get_by_test_id("walk-in-specialist")
+    specialist.select_option(label=specialist.locator("option", has_text="张伟").first.inner_text())
+    expect(lobby.get_by_test_id("walk-in-specialist")).to_have_value(specialist.input_value())
+    slot = lobby.get_by_test_id("walk-in-slot")
+    expect(slot).to_be_visible()
+    chosen = slot.locator("option").first.get_attribute("value")
+    slot.select_option(chosen)
+    lobby.get_by_test_id("walk-in-book").click()
+    booked = lobby.get_by_test_id("walk-in-appointment")
+    expect(booked).to_contain_text("张伟")
+    expect(booked).to_contain_text(chosen[11:16])
+    assert name not in lobby.content()
+
+    owner.goto(f"/appointments/?view=day&day={chosen[:10]}")
+    expect(owner.locator("[data-testid=calendar-event]", has_text=name)).to_contain_text(chosen[11:16])

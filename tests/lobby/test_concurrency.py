@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.core import clock
 from app.core.extensions import db
 from app.customers import records
-from app.models import Branch, Referral, Role, User, WalkIn
+from app.models import Appointment, Branch, Referral, Role, User, WalkIn
 from tests.customers.test_bankwide_unique import _race, _signed_in, concurrent_app  # noqa: F401
 from tests.lobby.conftest import WEDNESDAY_10AM
 
@@ -68,4 +68,53 @@ def test_two_threads_posting_the_same_form_log_one_walk_in(concurrent_app):  # n
     assert all('data-testid="walk-in-logged"' in text for _, text in results)
     db.session.expire_all()
     assert _count(WalkIn) == 1 and _count(Referral) == 1
+    clock.freeze(None)
+
+
+def _branch_for_booking():
+    branch = Branch(code="E01", name="城东支行")
+    db.session.add(branch)
+    db.session.flush()
+    lobby = User(username="lobby", display_name="王小燕", employee_no="E1", role=Role.LOBBY, branch_id=branch.id,
+                 language="zh_Hans_CN", password_hash="x")
+    owner = User(username="m", display_name="张伟", employee_no="E2", role=Role.MANAGER, specialty="wealth",
+                 branch_id=branch.id, language="zh_Hans_CN", password_hash="x")
+    db.session.add_all([lobby, owner])
+    db.session.commit()
+    customers = [records.create_customer(owner, records.CustomerData(
+        kind="individual", name=name, source="walk_in", status="prospect", mobile=mobile))
+        for name, mobile in (("赵六", "13712340000"), ("钱七", "13712340001"))]
+    db.session.commit()
+    return lobby, owner, customers
+
+
+def _booked_form(key: str, customer, owner) -> dict:
+    return {"submission_key": key, "customer_id": str(customer.id), "need": "wealth", "specialist_id": str(owner.id),
+            "booking": "1", "slot": "2026-12-03T09:00", "action": "booked"}
+
+
+def test_the_same_booked_form_posted_twice_at_once_books_once(concurrent_app):  # noqa: F811
+    clock.freeze(WEDNESDAY_10AM)
+    lobby, owner, (customer, _) = _branch_for_booking()
+    clients = [_signed_in(concurrent_app, lobby) for _ in range(2)]
+    form = _booked_form("same-booking-key-1234", customer, owner)
+    results = _race([lambda c=c: c.hx("POST", "/lobby/walk-ins", form) for c in clients])
+    assert [status for status, _ in results] == [200, 200], results
+    assert all('data-testid="walk-in-appointment"' in text for _, text in results)
+    db.session.expire_all()
+    assert _count(WalkIn) == 1 and _count(Appointment) == 1
+    clock.freeze(None)
+
+
+def test_two_officers_booking_the_same_time_get_one_appointment(concurrent_app):  # noqa: F811
+    """Two walk-ins booked with the same specialist at the same time at once: one is booked, the other is told
+    at the time field and writes nothing (PostgreSQL: the exclusion constraint; SQLite: the write lock)."""
+    clock.freeze(WEDNESDAY_10AM)
+    lobby, owner, customers = _branch_for_booking()
+    clients = [_signed_in(concurrent_app, lobby) for _ in range(2)]
+    forms = [_booked_form(f"booking-key-{k}-abcdefgh", c, owner) for k, c in enumerate(customers)]
+    results = _race([lambda c=c, f=f: c.hx("POST", "/lobby/walk-ins", f) for c, f in zip(clients, forms, strict=True)])
+    assert sorted(status for status, _ in results) == [200, 422], results
+    db.session.expire_all()
+    assert _count(WalkIn) == 1 and _count(Appointment) == 1
     clock.freeze(None)

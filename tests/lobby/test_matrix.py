@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.lobby import services
-from app.models import AuditEvent, Customer, Referral, WalkIn, WalkInAlert
+from app.models import AuditEvent, Customer, Referral, StaffPresence, WalkIn, WalkInAlert
 from tests.matrix import Row, assert_every_route_has_a_row, case_ids, cases, check_cell, user_of
 
 
@@ -37,6 +37,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
         "action": "served"}),
     ("lobby.walk_in_form", "POST"):        Row(200, 403, 403, 403, 403, 403, data=lambda c: {
         "customer_id": str(c.customer.id), "need": "loan"}),
+    ("lobby.walk_in_booking", "POST"):     Row(200, 403, 403, 403, 403, 403, data=lambda c: {
+        "customer_id": str(c.customer.id), "need": "loan", "specialist_id": str(c.world.colleague.id)}),
     ("lobby.mine", "GET"):                 Row(200, 403, 403, 403, 403, 403),
     ("lobby.queue_page", "GET"):           Row(200, 200, 200, 200, 403, 200),
     ("lobby.call_next", "POST"):           Row(403, 303, 303, 303, 403, 303),
@@ -45,6 +47,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("lobby.alerts", "GET"):               Row(403, 200, 200, 200, 403, 200),
     # The alert is the owner's: for anyone else it does not exist.
     ("lobby.dismiss_alert", "POST"):       Row(403, 303, 404, 404, 403, 404, url=lambda c: {"alert_id": c.alert.id}),
+    # The credit colleague's presence: they set their own, the supervisor a colleague's; lobby staff and other
+    # managers may not (403), admin holds no presence (marker), another branch's manager finds nobody (404).
+    ("lobby.set_presence", "POST"):        Row(403, 403, 303, 303, 403, 404,
+                                               url=lambda c: {"user_id": c.world.colleague.id},
+                                               data=lambda c: {"present": "0", "back": "queue"}),
     ("lobby.log", "GET"):                  Row(200, 403, 403, 200, 200, 403),
 }
 
@@ -65,6 +72,7 @@ def snapshot() -> tuple:
     return (db.session.execute(select(WalkIn.id, WalkIn.queue_status, WalkIn.version).order_by(WalkIn.id)).all(),
             db.session.execute(select(WalkInAlert.id, WalkInAlert.seen_at)).all(),
             db.session.scalars(select(Referral.id)).all(),
+            db.session.execute(select(StaffPresence.user_id, StaffPresence.present)).all(),
             db.session.scalars(select(AuditEvent.id)).all())
 
 
