@@ -85,10 +85,32 @@ LOCK_AT_FIRST_WRITE = "yinjian.lock_at_first_write"
 _READS = ("SELECT", "PRAGMA")
 
 
+ONE_WRITE = "yinjian.one_write"  # conn.info: a write in autocommit holds the writer lock for itself only
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def _sqlite_lock_at_first_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
-    if conn.info.get(LOCK_AT_FIRST_WRITE) and not statement.lstrip()[:6].upper().startswith(_READS):
+    if conn.dialect.name != "sqlite" or statement.lstrip()[:6].upper().startswith(_READS):
+        return
+    if conn.info.get(LOCK_AT_FIRST_WRITE):
         _begin_immediate(conn)
+    elif not conn.connection.dbapi_connection.in_transaction and WRITER_QUEUE not in conn.info:
+        # A reading request's one-row write (the view's audit row) commits on its own: it queues too.
+        _queue_for_the_writer_lock(conn)
+        conn.info[ONE_WRITE] = True
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _sqlite_one_write_done(conn, *_args) -> None:
+    if conn.info.pop(ONE_WRITE, False):
+        _release(conn.info)
+
+
+@event.listens_for(Engine, "handle_error")
+def _sqlite_one_write_failed(context) -> None:
+    conn = context.connection
+    if conn is not None and conn.info.pop(ONE_WRITE, False):
+        _release(conn.info)
 
 
 def _begin_immediate(conn) -> None:
@@ -119,7 +141,12 @@ def _queue_for_the_writer_lock(conn) -> None:
 @event.listens_for(Pool, "invalidate")
 def _leave_the_writer_queue(_dbapi_connection, connection_record, *_exception) -> None:
     # A session hands its connection back right after its commit or rollback, when SQLite's lock is free too.
-    fd = connection_record.info.pop(WRITER_QUEUE, None) if connection_record is not None else None
+    if connection_record is not None:
+        _release(connection_record.info)
+
+
+def _release(info: dict) -> None:
+    fd = info.pop(WRITER_QUEUE, None)
     if fd is not None:
         os.close(fd)  # closing the file releases its lock
 

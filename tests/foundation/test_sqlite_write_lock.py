@@ -4,6 +4,8 @@ Measured on a database file, with a second connection that tries to write and do
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -113,3 +115,27 @@ def test_a_waiting_writer_gets_the_lock_as_soon_as_the_holder_commits(file_app):
         db.session.remove()
     waiting.join(5)
     assert 0 <= acquired["at"] - released < 0.05
+
+
+def test_a_reading_requests_one_row_write_waits_its_turn_and_leaves_the_queue_at_once(file_app):
+    """The view's audit row of a GET commits on its own (autocommit): it queues behind a writer like any write."""
+    application, path = file_app
+    writer = os.open(path + "-writer", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(writer, fcntl.LOCK_EX)  # another process's writer, between its first write and its commit
+    done: dict[str, float] = {}
+
+    def page_view() -> None:
+        with application.test_request_context("/customers/", method="GET"):
+            db.session.execute(update(Branch).where(Branch.code == "L01").values(name="看过"))
+            done["at"] = time.monotonic()
+            assert other_writer_can_write(path), "the write committed and let go of every lock"
+            db.session.remove()
+
+    viewing = threading.Thread(target=page_view)
+    viewing.start()
+    time.sleep(0.3)
+    assert "at" not in done, "the one-row write must wait for the writer"
+    released = time.monotonic()
+    os.close(writer)
+    viewing.join(5)
+    assert 0 <= done["at"] - released < 0.05
