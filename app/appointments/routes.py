@@ -79,15 +79,20 @@ def book_for(customer_id: int):
             refused = exc.errors.get("slots")
             status = 409 if isinstance(exc, SlotTaken) else 200  # the panel swaps a 409 in (data-swap-errors)
         else:
-            commit_and_keep_loaded()
-            flash(_("The appointment is booked.") if form.mode.data != "offer" else
-                  _("Both times are held until the customer chooses."), "success")
-            if not is_htmx_request():
-                return redirect_or_hx(url_for("appointments.panel", customer_id=customer.id))
-            return render("appointments/customer.html", "appointments/_panel.html",
-                          **_panel_context(user, customer, just_booked=True))
+            return _booked(user, customer, offered=form.mode.data == "offer")
     return render("appointments/customer.html", "appointments/_panel.html", status=status,
                   **_panel_context(user, customer, form, refused=refused))
+
+
+def _booked(user: User, customer, *, offered: bool) -> Response:
+    """Commit the booking and answer with the panel showing it (no JavaScript: back to the panel)."""
+    commit_and_keep_loaded()
+    flash(_("Both times are held until the customer chooses.") if offered else _("The appointment is booked."),
+          "success")
+    if not is_htmx_request():
+        return redirect_or_hx(url_for("appointments.panel", customer_id=customer.id))
+    return render("appointments/customer.html", "appointments/_panel.html",
+                  **_panel_context(user, customer, just_booked=True))
 
 
 def _calendar_state() -> dict | None:

@@ -151,9 +151,14 @@ def act(follow_up_id: int, action: str):
         return _answer(user, follow_up_id, status=422, action=action, error=str(next(iter(exc.errors.values()))),
                        typed=typed)
     db.session.commit()
-    notice = _("Next return visit planned for %(day)s.", day=result.due_on.isoformat()) \
-        if action == "complete" and result is not None else None
-    return _answer(user, follow_up_id, notice=notice)
+    return _answer(user, follow_up_id, notice=_done_notice(action, result))
+
+
+def _done_notice(action: str, result) -> str | None:
+    """What a completed return visit planned next, said where the user is looking."""
+    if action == "complete" and result is not None:
+        return _("Next return visit planned for %(day)s.", day=result.due_on.isoformat())
+    return None
 
 
 def _answer(user: User, follow_up_id: int, *, status: int = 200, action=None, error=None, notice=None,
