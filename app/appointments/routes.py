@@ -114,20 +114,21 @@ def _after_action(user: User, appointment, *, whole_panel: bool = False, status:
                   kept: presenters.KeptInput | None = None) -> Response:
     """htmx: the row (or the panel, when other rows changed too), the calendar's body or my day's appointments
     when the action came from there; no JavaScript: back to the panel, the calendar or my day. `kept`: a refused
-    action's form comes back open with what was typed."""
-    if request.form.get("from") == "day":  # sent from my day: its appointments answer
-        if not is_htmx_request():
+    action's form comes back open with what was typed (without JavaScript on the calendar's or the customer's
+    appointments page)."""
+    htmx, state = is_htmx_request(), _calendar_state()
+    if not htmx and kept is None:
+        if request.form.get("from") == "day":
             return redirect_or_hx(url_for("home.manager"))
+        if state is not None:
+            return redirect_or_hx(url_for("appointments.calendar", **{k: v for k, v in state.items() if v}))
+        return redirect_or_hx(url_for("appointments.panel", customer_id=appointment.customer_id))
+    if request.form.get("from") == "day" and htmx:  # sent from my day: its appointments answer
         return render("home/my_day_section.html", "home/_my_day_appointments.html", status=status,
                       appointments=myday.todays_items(user), kept=kept)
-    state = _calendar_state()
     if state is not None:
-        if not is_htmx_request():
-            return redirect_or_hx(url_for("appointments.calendar", **{k: v for k, v in state.items() if v}))
         return calendar_page(user, state, status=status, kept=kept)
-    if not is_htmx_request():
-        return redirect_or_hx(url_for("appointments.panel", customer_id=appointment.customer_id))
-    if whole_panel:
+    if whole_panel or not htmx:
         return render("appointments/customer.html", "appointments/_panel.html", status=status,
                       **_panel_context(user, appointment.customer), kept=kept)
     return render("appointments/customer.html", "appointments/_row.html", status=status,

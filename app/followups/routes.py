@@ -163,13 +163,14 @@ def _done_notice(action: str, result) -> str | None:
 
 def _answer(user: User, follow_up_id: int, *, status: int = 200, action=None, error=None, notice=None,
             typed=None):
-    """htmx: the row (my day) or the customer's panel; without JavaScript: back where the user was."""
+    """htmx: the row (my day) or the customer's panel; without JavaScript: back where the user was, or, refused,
+    the customer's follow-ups page with the message and what was typed in the row."""
     db.session.expire_all()
     follow_up = load_follow_up(user, follow_up_id, "view")
-    if not is_htmx_request():
-        flash(error or notice or _("Saved."), "warning" if error else "success")
+    if not is_htmx_request() and error is None:
+        flash(notice or _("Saved."), "success")
         return redirect_or_hx(safe_referrer() or url_for("home.manager"))
-    if _where() == "panel":
+    if _where() == "panel" or not is_htmx_request():
         context = panel_context(user, follow_up.customer)
         row = next((r for r in context["pending"] if r.id == follow_up_id), None)
         if row is not None:  # the message sits in the row the user acted on

@@ -47,3 +47,35 @@ def test_a_refused_appointment_outcome_comes_back_masked(world, customer, client
     page = body(manager_client.hx("POST", f"/appointments/{appointment.id}/done", data))
     assert "13912345678" not in page
     assert KEPT in page, "the typed outcome was thrown away (the message says the rest is kept)"
+
+
+@pytest.mark.parametrize("where", ["day", "panel"])
+def test_without_javascript_a_refused_follow_up_outcome_comes_back_masked(monday, world, customer, manager_client,
+                                                                          where):
+    row = plan(customer, world.manager, due=TODAY)
+    response = manager_client.form(f"/follow-ups/{row.id}/complete",
+                                   {"outcome": TYPED, "version": str(row.version), "where": where})
+    assert response.status_code == 422
+    page = body(response)
+    assert "<html" in page and "13912345678" not in page
+    assert KEPT in page and "139****5678" in page, "the typed text was thrown away by a redirect"
+
+
+@pytest.mark.parametrize("origin", ["", "day", "calendar"])
+def test_without_javascript_a_refused_appointment_outcome_comes_back_masked(world, customer, client_for, origin):
+    from datetime import timedelta
+
+    clock.freeze(MONDAY - timedelta(hours=1))
+    appointment = book(world.manager, customer, BookingRequest(
+        mode="direct", starts=(MONDAY - timedelta(minutes=30),), minutes=30, place="branch", location=None,
+        purpose="理财面谈"))[0]
+    db.session.commit()
+    clock.freeze(MONDAY)
+    manager_client = client_for(world.manager)
+    data = {"outcome": TYPED, "version": str(appointment.version)}
+    if origin:
+        data["from"] = origin
+    response = manager_client.form(f"/appointments/{appointment.id}/done", data)
+    page = body(response)
+    assert response.status_code != 302 and "<html" in page and "13912345678" not in page
+    assert KEPT in page, "the typed outcome was thrown away by a redirect"
