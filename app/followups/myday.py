@@ -113,7 +113,8 @@ def follow_up_page(user: User, today: date, after: Cursor | None = None) -> Foll
     """FOLLOW_UPS_SHOWN due rows after `after` (one more is read to know whether "show more" is needed)."""
     found = due_follow_ups(user, today, after=after, limit=FOLLOW_UPS_SHOWN + 1)
     shown = found[:FOLLOW_UPS_SHOWN]
-    full = policies.full_record_rule(user, {f.customer_id for f in shown})
+    # Owners see their own customers in full: only the others' can need a share looked up.
+    full = policies.full_record_rule(user, {f.customer_id for f in shown if f.customer.owner_id != user.id})
     rows = [presenters.row_for(user, f, today, full=full(f.customer.owner_id, f.branch_id, f.customer_id))
             for f in shown]
     more = Cursor(shown[-1].due_on, shown[-1].id) if len(found) > len(shown) else None
@@ -150,7 +151,8 @@ def appointment_items(user: User, appointments: list[Appointment], full: Callabl
 def todays_items(user: User) -> list[AppointmentItem]:
     """My day's appointment section alone (the answer to an action taken from it)."""
     appointments = todays_appointments(user, rhythm.local_today())
-    return appointment_items(user, appointments, policies.full_record_rule(user, {a.customer_id for a in appointments}))
+    others = {a.customer_id for a in appointments if a.customer.owner_id != user.id}
+    return appointment_items(user, appointments, policies.full_record_rule(user, others))
 
 
 def follow_ups_section(user: User, after: Cursor | None = None) -> FollowUpPage:

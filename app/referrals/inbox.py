@@ -16,7 +16,7 @@ from app.core.extensions import db
 from app.core.scoping import branch_scope
 from app.core.validation import day_param
 from app.customers.search import id_param
-from app.models import Customer, Referral, ReferralNeed, ReferralStatus, User
+from app.models import Customer, CustomerShare, Referral, ReferralNeed, ReferralStatus, User
 
 TABS = ("to_me", "from_me", "branch")
 SENDER, RECIPIENT = aliased(User), aliased(User)
@@ -80,8 +80,12 @@ ROW_COLUMNS = (Customer.name.label("customer_name"), Customer.owner_id.label("cu
 
 def _base() -> Select:
     overdue = case((overdue_condition(NOW), 1), else_=0).label("overdue")
+    # Whether the viewer shares the row's customer (the masking rule reads it): in the row, not a second query.
+    viewer_shares = (select(CustomerShare.user_id).where(CustomerShare.customer_id == Referral.customer_id,
+                                                         CustomerShare.user_id == bindparam("viewer_id"))
+                     .exists().label("viewer_shares"))
     # Plain rows, not ORM objects: the inbox only shows them (an action loads its referral again).
-    return (select(*Referral.__table__.c, *ROW_COLUMNS, overdue)
+    return (select(*Referral.__table__.c, *ROW_COLUMNS, overdue, viewer_shares)
             .join(Customer, Customer.id == Referral.customer_id)
             .join(SENDER, SENDER.id == Referral.sender_id)
             .join(RECIPIENT, RECIPIENT.id == Referral.recipient_id))
@@ -154,7 +158,7 @@ def inbox(user: User, filters: InboxFilters, *, per_page: int | None = None) -> 
     who, params = _who(user, filters.tab)
     status = filters.status if filters.status in ("overdue", "open") else ("one" if filters.status else "")
     tz = current_app.config["DISPLAY_TIMEZONE"]
-    params.update(now=clock.now(), limit=per_page + 1, offset=(filters.page - 1) * per_page)
+    params.update(now=clock.now(), limit=per_page + 1, offset=(filters.page - 1) * per_page, viewer_id=user.id)
     if status == "one":
         params["status"] = filters.status
     if filters.need:
@@ -171,9 +175,9 @@ def inbox(user: User, filters: InboxFilters, *, per_page: int | None = None) -> 
     return InboxPage(rows[:per_page], filters.page, len(rows) > per_page)
 
 
-def one_row(referral_id: int):
-    """One referral as an inbox row (after an action, the row replaces itself)."""
-    return db.session.execute(ONE_ROW, {"referral_id": referral_id, "now": clock.now()}).one()
+def one_row(viewer: User, referral_id: int):
+    """One referral as an inbox row for `viewer` (after an action, the row replaces itself)."""
+    return db.session.execute(ONE_ROW, {"referral_id": referral_id, "now": clock.now(), "viewer_id": viewer.id}).one()
 
 
 def waiting_count(user: User) -> int:

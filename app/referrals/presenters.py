@@ -53,10 +53,9 @@ class _CustomerView:
 
 
 def present(viewer: User, rows) -> list[ReferralRow]:
-    """Display rows for inbox result rows; the viewer's shares among the customers in one query."""
+    """Display rows for inbox result rows (which say whether the viewer shares each customer)."""
     rows = list(rows)
-    sees_full = policies.full_record_rule(viewer, [r.customer_id for r in rows
-                                                   if r.customer_owner_id != viewer.id])
+    sees_full = policies.full_record_rule(viewer, shared={r.customer_id for r in rows if r.viewer_shares})
     statuses, needs, access = LABELS.referral_status, LABELS.referral_need, LABELS.referral_access
     url_prefix = url_for("customers.show", customer_id=0)[:-1]
     out = []

@@ -88,7 +88,7 @@ def show(referral_id: int):
     form of an action that asks for details (the inbox fetches it when the user opens it)."""
     user = _current()
     referral = load_referral(user, referral_id)
-    row = presenters.present(user, [inbox.one_row(referral.id)])[0]
+    row = presenters.present(user, [inbox.one_row(user, referral.id)])[0]
     row.open_action = request.args.get("open") if request.args.get("open") in row.actions else None
     return render("referrals/show.html", "referrals/_row.html", row=row, form=ActionForm(formdata=None),
                   reassign_to=_reassign_choices(user))
@@ -98,7 +98,7 @@ def show(referral_id: int):
 
 
 def _row_response(user: User, referral_id: int, *, status: int = 200, error=None, action=None, form=None):
-    row = presenters.present(user, [inbox.one_row(referral_id)])[0]
+    row = presenters.present(user, [inbox.one_row(user, referral_id)])[0]
     row.error, row.open_action = (str(error) if error else None), action
     response = make_response(render_template("referrals/_row.html", row=row, form=form or ActionForm(formdata=None),
                                              reassign_to=_reassign_choices(user)), status)
