@@ -52,8 +52,9 @@ def _needs_branch(user: User) -> None:
 def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: str | None = None) -> dict:
     """The walk-in form with the specialists present of the chosen need's specialty first (and preselected),
     those away today not selectable; when the officer books, the chosen specialist's next free times."""
-    form.prepare(sending.colleagues_for(user, user.branch_id, services.REFERRAL_NEED.get(form.need.data or "")),
-                 presence.away_ids(user.branch_id))
+    colleagues = sending.colleagues_for(user, user.branch_id, services.REFERRAL_NEED.get(form.need.data or ""),
+                                        presence_day=presence.local_day())
+    form.prepare(colleagues, {c.id for c in colleagues if c.away})
     booking = customer is not None and form.booking.data == "1"
     if booking:
         staff_id = form.specialist_id.data = form.chosen_specialist()  # the picker shows whose times these are

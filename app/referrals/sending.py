@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, false, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, clock, policies, worker_copies
 from app.core.extensions import db
 from app.core.privacy import contains_personal_number
 from app.core.refusals import InvalidInput, PolicyError
-from app.models import OPEN_REFERRAL_STATUSES, Branch, Customer, Referral, ReferralNeed, Specialty, User
+from app.models import (
+    OPEN_REFERRAL_STATUSES,
+    Branch,
+    Customer,
+    Referral,
+    ReferralNeed,
+    Specialty,
+    StaffPresence,
+    User,
+)
 from app.referrals.hours import add_working_hours
 from app.referrals.transitions import SEND_ACTION
 
@@ -42,33 +52,38 @@ class Colleague:
     specialty: str | None
     open_load: int  # referrals sent to them not yet finished
     suggested: bool
+    away: bool = False  # marked away for the day asked about (the lobby's picker)
 
 
 def suggested_specialty(need: str | None) -> str | None:
     return NEED_SPECIALTY.get(need or "")
 
 
-@lru_cache(maxsize=16)
-def _colleagues_statement(specialty: str | None):
+@lru_cache(maxsize=32)
+def _colleagues_statement(specialty: str | None, with_presence: bool):
     """Built once per specialty, branch and actor bound: assembling it cost more than running it. The open load
     is counted per colleague through (recipient_id, status): a join grouped over every open referral of the bank
     read them all."""
     load = (select(func.count()).where(Referral.recipient_id == User.id, Referral.status.in_(OPEN_REFERRAL_STATUSES))
             .correlate(User).scalar_subquery())
-    return (select(User.id, User.display_name, User.specialty, load.label("load"))
+    away = (select(StaffPresence.user_id).where(StaffPresence.user_id == User.id, StaffPresence.day == bindparam("day"),
+                                                StaffPresence.present.is_(False)).exists() if with_presence else false())
+    return (select(User.id, User.display_name, User.specialty, load.label("load"), away.label("away"))
             .where(User.branch_id == bindparam("branch_id"), User.role == "manager", User.active.is_(True),
                    User.id != bindparam("actor_id"))
             .order_by(case((User.specialty == specialty, 0), else_=1) if specialty else User.id.is_(None),
                       "load", User.display_name, User.id))
 
 
-def colleagues_for(actor: User, branch_id: int, need: str | None) -> list[Colleague]:
+def colleagues_for(actor: User, branch_id: int, need: str | None, *,
+                   presence_day: date | None = None) -> list[Colleague]:
     """The branch's active managers (never the actor), the need's specialty first, then the least loaded:
-    one query with the open load counted in SQL."""
+    one query with the open load counted in SQL (and, given `presence_day`, who is marked away that day)."""
     specialty = suggested_specialty(need)
-    rows = db.session.execute(_colleagues_statement(specialty), {"branch_id": branch_id, "actor_id": actor.id}).all()
-    return [Colleague(r.id, r.display_name, r.specialty, r.load, specialty is None or r.specialty == specialty)
-            for r in rows]
+    rows = db.session.execute(_colleagues_statement(specialty, presence_day is not None),
+                              {"branch_id": branch_id, "actor_id": actor.id, "day": presence_day}).all()
+    return [Colleague(r.id, r.display_name, r.specialty, r.load, specialty is None or r.specialty == specialty,
+                      bool(r.away)) for r in rows]
 
 
 def _recipient(customer: Customer, recipient_id: int | None) -> User:
