@@ -51,26 +51,28 @@ class LobbyCard:
 
 
 @lru_cache(maxsize=1)
-def _card_statements():
-    """The card's two statements (open referrals, today's appointment), built once with values bound."""
+def _card_statement():
+    """The card's open referrals and today's first appointment (its id) in one statement, built once with values
+    bound; the appointment itself is read only when there is one."""
     open_referrals = select(func.count(Referral.id)).where(
         Referral.customer_id == bindparam("customer_id"), Referral.status.in_(OPEN_REFERRAL_STATUSES))
-    appointment = (select(Appointment).where(Appointment.customer_id == bindparam("customer_id"),
-                                             Appointment.start_at >= bindparam("start"),
-                                             Appointment.start_at < bindparam("end"),
-                                             Appointment.status.in_(("proposed", "held", "confirmed")))
+    appointment = (select(Appointment.id).where(Appointment.customer_id == bindparam("customer_id"),
+                                                Appointment.start_at >= bindparam("start"),
+                                                Appointment.start_at < bindparam("end"),
+                                                Appointment.status.in_(("proposed", "held", "confirmed")))
                    .order_by(Appointment.start_at).limit(1))
-    return open_referrals, appointment
+    return select(open_referrals.scalar_subquery().label("open_referrals"),
+                  appointment.scalar_subquery().label("appointment_id"))
 
 
 def lobby_card(user: User, customer: Customer) -> LobbyCard:
     day = local_day()
     tz = current_app.config["DISPLAY_TIMEZONE"]
     start = datetime.combine(day, datetime.min.time(), tzinfo=clock.local(clock.now(), tz).tzinfo)
-    open_referrals_statement, appointment_statement = _card_statements()
-    open_referrals = db.session.scalar(open_referrals_statement, {"customer_id": customer.id}) or 0
-    appointment = db.session.scalar(appointment_statement, {"customer_id": customer.id, "start": start,
-                                                            "end": start + timedelta(days=1)})
+    found = db.session.execute(_card_statement(), {"customer_id": customer.id, "start": start,
+                                                   "end": start + timedelta(days=1)}).one()
+    appointment = db.session.get(Appointment, found.appointment_id) if found.appointment_id else None
+    open_referrals = found.open_referrals or 0
     from app.lobby.services import alert_tiers
 
     return LobbyCard(customer, policies.sees_full_record(user, customer), surname_title(customer.name, customer.gender),
@@ -127,4 +129,4 @@ def queue_rows(viewer: User, walk_ins) -> list[QueueRow]:
     return rows
 
 
-worker_copies.keep("lobby card statements", _card_statements.cache_clear)
+worker_copies.keep("lobby card statement", _card_statement.cache_clear)

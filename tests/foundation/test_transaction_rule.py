@@ -55,6 +55,6 @@ def test_every_worker_copy_is_listed_in_one_place():
                                             "list statements", "timeline statements", "referral inbox statements",
                                             "colleague picker statements", "calendar statements",
                                             "appointment panel statements", "booking overlap statements",
-                                            "queue statements", "lobby card statements"])
+                                            "queue statements", "lobby card statement"])
     for phrase in ("reference data", "label dicts", "WTForms", "parsed locales", "prebuilt SQL statements"):
         assert phrase in listed
