@@ -151,3 +151,17 @@ def test_the_alert_tiers_are_configurable(app, world, customer, tiers):
         assert len(db.session.scalars(select(WalkInAlert)).all()) == (1 if "B" in tiers else 0)
     finally:
         app.config["LOBBY_ALERT_TIERS"] = ("A",)
+
+
+def test_the_queue_shows_the_latest_thirty_finished_and_counts_them_all(world, customer):
+    from app.lobby import queue
+
+    for _ in range(33):
+        log(world, action="served")
+    waiting = log(world)
+    called = log(world, customer)
+    services.start(world.manager, services.call(world.manager, called))
+    db.session.commit()
+    today = queue.todays_queue(world.lobby)
+    assert [r.id for r in today.waiting] == [waiting.id] and [r.id for r in today.serving] == [called.id]
+    assert len(today.done) == queue.DONE_SHOWN and today.done_count == 33
