@@ -30,8 +30,8 @@ def test_a_refused_follow_up_outcome_comes_back_masked(monday, world, customer, 
     assert KEPT in page and "139****5678" in page, "the typed text was thrown away"
 
 
-@pytest.mark.parametrize("origin", ["", "day", "calendar"])
-def test_a_refused_appointment_outcome_comes_back_masked(world, customer, client_for, origin):
+def _meeting_just_over(world, customer, origin: str):
+    """An appointment that ended a moment ago (it can be marked done) and the done form's values."""
     from datetime import timedelta
 
     clock.freeze(MONDAY - timedelta(hours=1))
@@ -39,12 +39,17 @@ def test_a_refused_appointment_outcome_comes_back_masked(world, customer, client
         mode="direct", starts=(MONDAY - timedelta(minutes=30),), minutes=30, place="branch", location=None,
         purpose="理财面谈"))[0]
     db.session.commit()
-    clock.freeze(MONDAY)  # the meeting is over: it can be marked done
-    manager_client = client_for(world.manager)
+    clock.freeze(MONDAY)
     data = {"outcome": TYPED, "version": str(appointment.version)}
     if origin:
         data["from"] = origin
-    page = body(manager_client.hx("POST", f"/appointments/{appointment.id}/done", data))
+    return appointment, data
+
+
+@pytest.mark.parametrize("origin", ["", "day", "calendar"])
+def test_a_refused_appointment_outcome_comes_back_masked(world, customer, client_for, origin):
+    appointment, data = _meeting_just_over(world, customer, origin)
+    page = body(client_for(world.manager).hx("POST", f"/appointments/{appointment.id}/done", data))
     assert "13912345678" not in page
     assert KEPT in page, "the typed outcome was thrown away (the message says the rest is kept)"
 
@@ -63,19 +68,8 @@ def test_without_javascript_a_refused_follow_up_outcome_comes_back_masked(monday
 
 @pytest.mark.parametrize("origin", ["", "day", "calendar"])
 def test_without_javascript_a_refused_appointment_outcome_comes_back_masked(world, customer, client_for, origin):
-    from datetime import timedelta
-
-    clock.freeze(MONDAY - timedelta(hours=1))
-    appointment = book(world.manager, customer, BookingRequest(
-        mode="direct", starts=(MONDAY - timedelta(minutes=30),), minutes=30, place="branch", location=None,
-        purpose="理财面谈"))[0]
-    db.session.commit()
-    clock.freeze(MONDAY)
-    manager_client = client_for(world.manager)
-    data = {"outcome": TYPED, "version": str(appointment.version)}
-    if origin:
-        data["from"] = origin
-    response = manager_client.form(f"/appointments/{appointment.id}/done", data)
+    appointment, data = _meeting_just_over(world, customer, origin)
+    response = client_for(world.manager).form(f"/appointments/{appointment.id}/done", data)
     page = body(response)
     assert response.status_code != 302 and "<html" in page and "13912345678" not in page
     assert KEPT in page, "the typed outcome was thrown away by a redirect"

@@ -46,20 +46,7 @@ def test_officers_logging_at_once_get_distinct_queue_numbers(concurrent_app):  #
 
 def test_two_threads_posting_the_same_form_log_one_walk_in(concurrent_app):  # noqa: F811
     clock.freeze(WEDNESDAY_10AM)
-    branch = Branch(code="E01", name="城东支行")
-    db.session.add(branch)
-    db.session.flush()
-    lobby = User(username="lobby", display_name="王小燕", employee_no="E1", role=Role.LOBBY, branch_id=branch.id,
-                 language="zh_Hans_CN", password_hash="x")
-    owner = User(username="m", display_name="张伟", employee_no="E2", role=Role.MANAGER, specialty="wealth",
-                 branch_id=branch.id, language="zh_Hans_CN", password_hash="x")
-    credit = User(username="c", display_name="李强", employee_no="E3", role=Role.MANAGER, specialty="credit",
-                  branch_id=branch.id, language="zh_Hans_CN", password_hash="x")
-    db.session.add_all([lobby, owner, credit])
-    db.session.commit()
-    customer = records.create_customer(owner, records.CustomerData(
-        kind="individual", name="赵六", source="walk_in", status="prospect", mobile="13712340000"))
-    db.session.commit()
+    lobby, _owner, credit, (customer, _) = _branch_with_staff()
     clients = [_signed_in(concurrent_app, lobby) for _ in range(2)]
     form = {"submission_key": "same-form-key-123456", "customer_id": str(customer.id), "need": "loan",
             "specialist_id": str(credit.id), "action": "handoff"}
@@ -71,21 +58,24 @@ def test_two_threads_posting_the_same_form_log_one_walk_in(concurrent_app):  # n
     clock.freeze(None)
 
 
-def _branch_for_booking():
+def _branch_with_staff():
+    """A branch with its lobby officer, a wealth manager owning two customers and a credit manager."""
     branch = Branch(code="E01", name="城东支行")
     db.session.add(branch)
     db.session.flush()
-    lobby = User(username="lobby", display_name="王小燕", employee_no="E1", role=Role.LOBBY, branch_id=branch.id,
-                 language="zh_Hans_CN", password_hash="x")
-    owner = User(username="m", display_name="张伟", employee_no="E2", role=Role.MANAGER, specialty="wealth",
-                 branch_id=branch.id, language="zh_Hans_CN", password_hash="x")
-    db.session.add_all([lobby, owner])
+    people = [User(username=username, display_name=name, employee_no=no, role=role, specialty=specialty,
+                   branch_id=branch.id, language="zh_Hans_CN", password_hash="x")
+              for username, name, no, role, specialty in (("lobby", "王小燕", "E1", Role.LOBBY, None),
+                                                          ("m", "张伟", "E2", Role.MANAGER, "wealth"),
+                                                          ("c", "李强", "E3", Role.MANAGER, "credit"))]
+    db.session.add_all(people)
     db.session.commit()
+    lobby, owner, credit = people
     customers = [records.create_customer(owner, records.CustomerData(
         kind="individual", name=name, source="walk_in", status="prospect", mobile=mobile))
         for name, mobile in (("赵六", "13712340000"), ("钱七", "13712340001"))]
     db.session.commit()
-    return lobby, owner, customers
+    return lobby, owner, credit, customers
 
 
 def _booked_form(key: str, customer, owner) -> dict:
@@ -95,7 +85,7 @@ def _booked_form(key: str, customer, owner) -> dict:
 
 def test_the_same_booked_form_posted_twice_at_once_books_once(concurrent_app):  # noqa: F811
     clock.freeze(WEDNESDAY_10AM)
-    lobby, owner, (customer, _) = _branch_for_booking()
+    lobby, owner, _credit, (customer, _) = _branch_with_staff()
     clients = [_signed_in(concurrent_app, lobby) for _ in range(2)]
     form = _booked_form("same-booking-key-1234", customer, owner)
     results = _race([lambda c=c: c.hx("POST", "/lobby/walk-ins", form) for c in clients])
@@ -110,7 +100,7 @@ def test_two_officers_booking_the_same_time_get_one_appointment(concurrent_app):
     """Two walk-ins booked with the same specialist at the same time at once: one is booked, the other is told
     at the time field and writes nothing (PostgreSQL: the exclusion constraint; SQLite: the write lock)."""
     clock.freeze(WEDNESDAY_10AM)
-    lobby, owner, customers = _branch_for_booking()
+    lobby, owner, _credit, customers = _branch_with_staff()
     clients = [_signed_in(concurrent_app, lobby) for _ in range(2)]
     forms = [_booked_form(f"booking-key-{k}-abcdefgh", c, owner) for k, c in enumerate(customers)]
     results = _race([lambda c=c, f=f: c.hx("POST", "/lobby/walk-ins", f) for c, f in zip(clients, forms, strict=True)])
