@@ -31,8 +31,11 @@ def load_customer(user: User, customer_id: int, purpose: str) -> Customer:
     policy, refusal = PURPOSES[purpose]
     customer = None
     if 0 < customer_id <= MAX_ID:  # no row can have another id (PostgreSQL would reject the number outright)
-        # The shares come in the same statement: the policies of a colleague's customer read them.
-        customer = db.session.get(Customer, customer_id, options=[joinedload(Customer.owner), joinedload(Customer.shares)])
+        # The shares come in the same statement: the policies of a colleague's customer read them; a booking's
+        # answer names the branch in its message.
+        options = [joinedload(Customer.owner), joinedload(Customer.shares)]
+        customer = db.session.get(Customer, customer_id,
+                                  options=options + [joinedload(Customer.branch)] if purpose == "book" else options)
     if customer is None or not in_branch_scope(user, customer.branch_id) \
             or (purpose == "card" and customer.archived):
         abort(404)
