@@ -103,3 +103,22 @@ def test_a_hand_off_refused_for_an_open_referral_says_so_at_the_specialist(lobby
     assert tr("This colleague already has an open referral of this customer for this need.") \
         in field_errors(response, "walk-in-specialist")
     assert _count(WalkIn) == 0 and _count(Referral) == 1
+
+
+def test_the_card_of_a_priority_customer_does_not_claim_the_owner_was_already_alerted(lobby_client, customer, world):
+    """The card appears on the look-up, before anything is logged: the owner is alerted only when the walk-in is
+    logged, so the card says who to call and that logging alerts them; the logged answer says they were alerted."""
+    from app.models import WalkInAlert
+
+    customer.tier = "A"
+    db.session.commit()
+    html = body(lobby_client.hx("POST", "/lobby/lookup", {"mobile": "13812345678"}))
+    name = world.manager.display_name
+    assert tr("Call the owner %(name)s: they have been alerted.", name=name) not in html
+    assert tr("Priority customer of %(name)s: logging the walk-in alerts them.", name=name) in html
+    assert _count(WalkInAlert) == 0
+    logged = body(lobby_client.hx("POST", "/lobby/walk-ins", {
+        "submission_key": submission_key(html), "customer_id": str(customer.id), "need": "wealth",
+        "action": "queue"}))
+    assert tr("Call the owner %(name)s: they have been alerted.", name=name) in logged
+    assert _count(WalkInAlert) == 1
