@@ -59,6 +59,11 @@ ACTION_LABELS = {
     **APPOINTMENT_EVENT_LABELS,  # the customer timeline's names for them
     **FOLLOW_UP_EVENT_LABELS,
     "staff_presence": _l("Marked present or away"),
+    "walk_in_log": _l("Logged a walk-in"),
+    "walk_in_call": _l("Called a walk-in"),
+    "walk_in_start": _l("Started serving a walk-in"),
+    "walk_in_finish": _l("Finished serving a walk-in"),
+    "walk_in_left": _l("Recorded that a walk-in left"),
     "calendar_feed_create": _l("Made a calendar subscription URL"),
     "calendar_feed_revoke": _l("Revoked the calendar subscription URL"),
     "login": _l("Signed in"),
@@ -305,6 +310,26 @@ def _appointment(details: dict) -> str:
     return " ".join(parts)
 
 
+def _queue_no(details: dict) -> str:
+    return _("Queue number %(no)s.", no=details.get("queue_no") or "—")
+
+
+def _walk_in(details: dict) -> str:
+    """The queue number, the need, what the lobby did and with whom, and whether the owner was alerted."""
+    done = {"served": LABELS.walk_in_outcome.get("served"), "handoff": LABELS.walk_in_outcome.get("handed_off"),
+            "booked": LABELS.walk_in_outcome.get("booked"), "queue": _("added to the queue")}
+    parts = [_("Queue number %(no)s, %(need)s: %(done)s.", no=details.get("queue_no") or "—",
+               need=LABELS.walk_in_need.get(str(details.get("need")), "—"),
+               done=done.get(str(details.get("done"))) or "—")]
+    if details.get("handed_to"):
+        parts.append(_("Handed to %(name)s.", name=details["handed_to"]))
+    if details.get("booked_with"):
+        parts.append(_("Appointment with %(name)s.", name=details["booked_with"]))
+    if details.get("alerted"):
+        parts.append(_("The owner was alerted."))
+    return " ".join(parts)
+
+
 def _follow_up(action: str, details: dict) -> str:
     """Its kind and due day, then what the action changed: for whom, from which day, from whom to whom, why."""
     parts = [_("%(kind)s, due %(due)s.", kind=LABELS.follow_up_kind.get(str(details.get("kind")), "—"),
@@ -355,6 +380,11 @@ SENTENCES: dict[str, SentenceMaker] = {
                                          day=d.get("day") or "—") if d.get("present") else
                                        _("%(user)s marked away for %(day)s.", user=_subject(n, e),
                                          day=d.get("day") or "—")),
+    "walk_in_log": lambda n, e, d: _walk_in(d),
+    "walk_in_call": lambda n, e, d: _queue_no(d),
+    "walk_in_start": lambda n, e, d: _queue_no(d),
+    "walk_in_finish": lambda n, e, d: _queue_no(d),
+    "walk_in_left": lambda n, e, d: _queue_no(d),
     "calendar_feed_create": lambda n, e, d: _("It replaces the previous URL, which no longer works.")
     if d.get("replaced") else _("The first subscription URL."),
     "calendar_feed_revoke": lambda n, e, d: _("The URL no longer works."),

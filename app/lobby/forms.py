@@ -11,7 +11,9 @@ from wtforms.validators import Length, Optional
 from app.appointments import slots as slot_rules
 from app.appointments.presenters import when_text
 from app.core.forms import Form
+from app.core.privacy import contains_personal_number, mask_numbers_in_text
 from app.customers.forms import NoControlCharacters, NoPersonalNumbers
+from app.customers.search import LOOKUP_MESSAGES
 from app.lobby.services import WalkInInput, new_submission_key
 from app.models import WALK_IN_NEED_LABELS
 from app.referrals.forms import colleague_choices
@@ -27,14 +29,15 @@ def _int_or_none(value) -> int | None:
 
 class LookupForm(Form):
     # type="tel" brings up the number pad on a tablet; the number is posted, never put in a URL.
-    mobile = StringField(_l("Mobile number"), validators=[Length(max=40)],
+    mobile = StringField(_l("Mobile number"), validators=[Length(max=40, message=LOOKUP_MESSAGES["invalid"])],
                          render_kw={"type": "tel", "autocomplete": "off", "inputmode": "tel", "autofocus": True})
 
 
 class WalkInForm(Form):
     submission_key = HiddenField()
     customer_id = HiddenField()
-    visitor_name = StringField(_l("Surname and title"), validators=[Optional(), Length(max=20), NoControlCharacters()],
+    visitor_name = StringField(_l("Surname and title"), validators=[Optional(), Length(max=20), NoControlCharacters(),
+                                                                   NoPersonalNumbers()],
                                description=_l("For example 王女士 or 李先生: nothing more is needed."))
     mobile_token = HiddenField()  # the looked-up number of a new visitor, encrypted (never drawn in clear)
     need = RadioField(_l("Need"), choices=[SelectChoice(str(k), v) for k, v in WALK_IN_NEED_LABELS.items()],
@@ -68,6 +71,15 @@ class WalkInForm(Form):
         self.slot.choices = [SelectChoice(s.key, when_text(s.start, s.end)) for s in free]
         if self.slot.data not in {s.key for s in free}:
             self.slot.data = None
+
+    def hide_personal_numbers(self) -> None:
+        """The form's redraws (a need chosen, the booking opened) send the typed free text back unvalidated: a
+        full number in it comes back masked (lobby level), with the message the submit would give."""
+        for field in (self.visitor_name, self.note):
+            if contains_personal_number(field.data):
+                field.data = mask_numbers_in_text(field.data, 2)
+                if NoPersonalNumbers.message not in field.errors:
+                    field.errors = [*field.errors, NoPersonalNumbers.message]
 
     def to_input(self, mobile: str | None) -> WalkInInput:
         return WalkInInput(need=self.need.data, action=self.action.data,

@@ -52,6 +52,7 @@ def _needs_branch(user: User) -> None:
 def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: str | None = None) -> dict:
     """The walk-in form with the specialists present of the chosen need's specialty first (and preselected),
     those away today not selectable; when the officer books, the chosen specialist's next free times."""
+    form.hide_personal_numbers()
     colleagues = sending.colleagues_for(user, user.branch_id, services.REFERRAL_NEED.get(form.need.data or ""),
                                         presence_day=presence.local_day())
     form.prepare(colleagues, {c.id for c in colleagues if c.away})
@@ -90,7 +91,7 @@ def lookup():
     _needs_branch(user)
     form = LookupForm()
     found = search.lookup_mobile(user, form.mobile.data) if form.validate_on_submit() else \
-        search.MobileLookup(error=_("Please try again."))
+        search.MobileLookup(error=str(next(iter(form.mobile.errors), _("Please try again."))))
     commit_and_keep_loaded()  # the look-up's audit row (the answer draws what it loaded)
     result: dict = {"lookup_error": found.error, "elsewhere": found.elsewhere, "searched": found.searched}
     if found.customer is not None:

@@ -138,6 +138,17 @@ def _book(actor: User, customer: Customer, specialist: User, start: datetime, ne
                             for name, message in exc.errors.items()}) from None
 
 
+def _hand_off(actor: User, customer: Customer, specialist: User, given: WalkInInput):
+    """The hand-off's internal referral (origin "lobby"); its refusals (an open referral of the same need
+    included) are the specialist field's, where the officer chose the colleague."""
+    try:
+        return sending.send_referral(actor, customer, recipient_id=specialist.id,
+                                     need=REFERRAL_NEED[WalkInNeed(given.need)], note=given.note, origin="lobby")
+    except InvalidInput as exc:
+        raise InvalidInput({"specialist_id" if name == "recipient_id" else name: message
+                            for name, message in exc.errors.items()}) from None
+
+
 QUEUE_LOCK = 0x4C4F4259  # "LOBY": with the branch id, the transaction lock on one branch's queue numbers
 
 
@@ -209,9 +220,7 @@ def log_walk_in(actor: User, customer: Customer | None, given: WalkInInput) -> t
         if customer is None:  # a new visitor handed off becomes the specialist's prospect
             customer = records.create_walk_in_prospect(actor, name=visitor, mobile=given.mobile, owner=specialist)
             walk_in.customer_id = customer.id
-        referral = sending.send_referral(actor, customer, recipient_id=specialist.id,
-                                         need=REFERRAL_NEED[WalkInNeed(given.need)], note=given.note,
-                                         origin="lobby")
+        referral = _hand_off(actor, customer, specialist, given)
         walk_in.handed_to_id, walk_in.referral_id = specialist.id, referral.id
         walk_in.outcome = WalkInOutcome.HANDED_OFF.value
     db.session.flush()

@@ -13,7 +13,7 @@ from .test_customers import fill_and_save_customer, unique_mobile, unique_name, 
 pytestmark = pytest.mark.browser
 
 
-def test_lobby_logs_an_a_tier_walk_in_hands_it_off_and_the_specialist_serves_it(new_page, session_of):
+def test_lobby_logs_an_a_tier_walk_in_hands_it_off_and_the_specialist_serves_it(new_page, session_of, axe):
     name, mobile = unique_name(), unique_mobile()
     owner = open_as(new_page, session_of, "manager")
     customer_id = fill_and_save_customer(owner, name=name, mobile=mobile, id_number=valid_id_number())
@@ -44,6 +44,7 @@ def test_lobby_logs_an_a_tier_walk_in_hands_it_off_and_the_specialist_serves_it(
     alert = owner.get_by_test_id("walk-in-alert")
     expect(alert).to_be_visible()
     assert name not in alert.inner_text()
+    axe(owner, "priority alert")  # its dismiss button was light grey on the pink banner (contrast 1.26:1)
 
     owner.goto("/lobby/queue")
     owner.get_by_test_id("queue-call-next").click()
@@ -91,3 +92,30 @@ def test_lobby_books_an_appointment_with_a_specialist_and_it_is_on_their_calenda
 
     owner.goto(f"/appointments/?view=day&day={chosen[:10]}")
     expect(owner.locator("[data-testid=calendar-event]", has_text=name)).to_contain_text(chosen[11:16])
+
+
+def test_choosing_a_need_redraws_the_form_without_a_script_error_and_a_submit_disables_every_button(
+        new_page, session_of, page_events):
+    """The walk-in form's hx-disabled-elt was "find button": the need's radios inherit it and find no button
+    under themselves (htmx logs "returned no matches" on every need chosen), and a submit disabled only the
+    form's first button. The officer's three actions must leave no script error."""
+    mobile = unique_mobile()
+    lobby = open_as(new_page, session_of, "lobby")
+    lobby.goto("/lobby")
+    lobby.get_by_test_id("lobby-mobile").fill(mobile)
+    lobby.get_by_test_id("lobby-mobile").press("Enter")
+    expect(lobby.get_by_test_id("lobby-no-match")).to_be_visible()
+    lobby.get_by_test_id("walk-in-visitor").fill("赵女士")
+    lobby.evaluate("""() => new Promise((resolve) => {  // the need redraws the form (its specialists first)
+        document.body.addEventListener("htmx:afterSettle", () => resolve(), {once: true});
+        document.querySelector("label[for=need-loan]").click();
+    })""")
+    expect(lobby.get_by_test_id("need-loan")).to_be_checked()
+    disabled = lobby.evaluate("""() => new Promise((resolve) => {
+        document.body.addEventListener("htmx:beforeSend", () => resolve(
+            [...document.querySelectorAll("[data-testid=walk-in-form] button")].map((b) => b.disabled)), {once: true});
+        document.querySelector("[data-testid=walk-in-queue]").click();
+    })""")
+    expect(lobby.get_by_test_id("walk-in-logged")).to_be_visible()
+    assert disabled and all(disabled), disabled
+    assert not [m for m in page_events.console_errors if "returned no matches" in m], page_events.console_errors
