@@ -84,6 +84,7 @@ def test_the_tv_screen_shows_numbers_and_surname_only(world, lobby_client, custo
     page = body(lobby_client.get("/lobby/queue?screen=tv"))
     assert 'data-testid="lobby-tv"' in page and "张女士" in page
     assert "张三" not in page and "138****" not in page and "贷款" not in page
+    assert 'data-testid="user-menu"' not in page and "<nav" not in page, "a wall screen shows no menu or user name"
 
 
 def test_numbers_against_hand_counted_walk_ins(world, customer, client_for, make_user):
