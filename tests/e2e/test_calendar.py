@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
 from .journeys import open_as
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the display time zone the live server runs with
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +28,17 @@ def _no_horizontal_scroll(page) -> None:
 
 
 def _took_place(db_path, appointment_id: int) -> None:
-    """The meeting happened: the test moves it to the last half hour (a done mark needs a started meeting)."""
-    start = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(minutes=40)
+    """The meeting happened: the test moves it to the last forty minutes (a done mark needs a started meeting),
+    but never before today's local midnight (Asia/Shanghai), where the calendar and my day would call it
+    yesterday."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    midnight = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0).astimezone(UTC)
+    start = max(now - timedelta(minutes=40), midnight).replace(tzinfo=None)
     with sqlite3.connect(db_path) as con:
         con.execute("UPDATE appointment SET start_at = ?, end_at = ? WHERE id = ?",
-                    (start.isoformat(" "), (start + timedelta(minutes=30)).isoformat(" "), appointment_id))
+                    # written as SQLAlchemy writes datetimes on SQLite (with microseconds), which it compares as text
+                    (start.isoformat(" ", timespec="microseconds"),
+                     (start + timedelta(minutes=30)).isoformat(" ", timespec="microseconds"), appointment_id))
 
 
 @pytest.mark.parametrize("size", list(SIZES))
