@@ -175,26 +175,31 @@ def log_walk_in():
     customer_id = search.id_param(form.customer_id.data)
     customer = load_customer(user, customer_id, "card") if customer_id else None
     mobile = _visitor_mobile(form) if customer is None else None
-    if form.validate_on_submit():
-        try:
-            walk_in, created = services.log_walk_in(user, customer, form.to_input(mobile))
-        except services.AlreadySubmitted:  # the same form, sent twice at once: the first one stands
-            first = _first_submission(user, form)
-            if first is not None:
-                return _logged(user, first, False)
-        except InvalidInput as exc:
-            put_on_form(exc, form)  # rolls back: a time taken meanwhile leaves no walk-in either
-        except PolicyError:
-            db.session.rollback()
-            abort(403)
-        else:
-            commit_and_keep_loaded()  # the answer draws the walk-in and customer just written
-            return _logged(user, walk_in, created)
+    answer = _log(user, customer, form, mobile) if form.validate_on_submit() else None
+    if answer is not None:
+        return answer
     if form.action.data == "booked":
         form.booking.data = "1"  # a refused booking comes back with the free times to choose from
     result = _walk_in_context(user, customer, form, mobile_masked=mask("mobile", mobile, 2) if mobile else None)
     result.update(new_visitor=customer is None, searched=True)
     return _page(user, result=result, status=422)
+
+
+def _log(user: User, customer, form: WalkInForm, mobile: str | None):
+    """Log the valid form: the answer, or None when refused (the messages are on the form)."""
+    try:
+        walk_in, created = services.log_walk_in(user, customer, form.to_input(mobile))
+    except services.AlreadySubmitted:  # the same form, sent twice at once: the first one stands
+        first = _first_submission(user, form)
+        return _logged(user, first, False) if first is not None else None
+    except InvalidInput as exc:
+        put_on_form(exc, form)  # rolls back: a time taken meanwhile leaves no walk-in either
+        return None
+    except PolicyError:
+        db.session.rollback()
+        abort(403)
+    commit_and_keep_loaded()  # the answer draws the walk-in and customer just written
+    return _logged(user, walk_in, created)
 
 
 def _first_submission(user: User, form: WalkInForm):
