@@ -131,9 +131,7 @@ def _first_error(form) -> str:
 @roles_required(*SALES)
 def act(follow_up_id: int, action: str):
     """Complete (outcome), snooze (later date), cancel (reason), reassign (supervisor); the row or panel answers."""
-    if action not in ACTIONS:
-        abort(404)
-    form_class, purpose, service = ACTIONS[action]
+    form_class, purpose, service = ACTIONS.get(action) or abort(404)
     user = _current()
     follow_up = load_follow_up(user, follow_up_id, purpose)
     form = form_class()
