@@ -73,3 +73,9 @@ def test_without_javascript_a_refused_appointment_outcome_comes_back_masked(worl
     page = body(response)
     assert response.status_code != 302 and "<html" in page and "13912345678" not in page
     assert KEPT in page, "the typed outcome was thrown away by a redirect"
+
+
+def test_an_unknown_follow_up_action_is_not_found(monday, world, customer, manager_client):
+    row = plan(customer, world.manager, due=TODAY)
+    response = manager_client.hx("POST", f"/follow-ups/{row.id}/archive", {"version": str(row.version)})
+    assert response.status_code == 404
