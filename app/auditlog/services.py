@@ -19,7 +19,8 @@ from app.core import clock, policies
 from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
-from app.core.scoping import audit_events_visible_to, customers_visible_to, staff_visible_to
+from app.core.scoping import audit_events_visible_to, branch_predicate, customers_visible_to, staff_visible_to
+from app.introducers.graph import Ref
 from app.models import (
     APPOINTMENT_EVENT_LABELS,
     ASSET_BANDS,
@@ -27,9 +28,11 @@ from app.models import (
     AuditEvent,
     Branch,
     Customer,
+    Partner,
     Team,
     User,
 )
+from app.referrals.transitions import ALL_AUDIT_ACTIONS as REFERRAL_AUDIT_ACTIONS
 
 PER_PAGE = 50
 
@@ -53,6 +56,10 @@ ACTION_LABELS = {
     "referral_convert": _l("Converted a referral"),
     "referral_close": _l("Closed a referral without sale"),
     "referral_reassign": _l("Passed a referral to another colleague"),
+    "introducer_change": _l("Changed who introduced a customer"),
+    "partner_create": _l("Added a partner"),
+    "partner_update": _l("Changed a partner"),
+    "partner_archive": _l("Archived a partner"),
     "tier_rule_create": _l("Added a tier rule"),
     "tier_rule_toggle": _l("Switched a tier rule"),
     "tier_rhythm_change": _l("Changed the return-visit rhythm"),
@@ -96,6 +103,11 @@ RECORD_FIELD_LABELS = {
     "role": _l("Role"), "specialty": _l("Specialty"), "branch_id": _l("Branch"), "team_id": _l("Team"),
     "language": _l("Language"), "active": _l("Active"), "code": _l("Code"), "name": _l("Name"),
     "leader_id": _l("Team leader"),
+}
+PARTNER_FIELD_LABELS = {
+    "kind": _l("Person or organisation"), "category": _l("Category"), "name": _l("Name"),
+    "organisation": _l("Organisation"), "contact_name": _l("Contact person"), "mobile": _l("Mobile"),
+    "notes": _l("Notes"), "owner_id": _l("Owner"),
 }
 RULE_METRIC_LABELS = {"assets": _l("assets"), "loan_need": _l("loan need (¥10k)"), "products": _l("products held")}
 LANGUAGE_NAMES = {"zh_Hans_CN": "简体中文", "en": "English"}
@@ -183,7 +195,7 @@ class _Names:
     """Names of the people, customers, branches and teams a page of events mentions, each loaded once."""
 
     def __init__(self, viewer: User, events: list[AuditEvent]):
-        users, customers, branches, teams = set(), set(), set(), set()
+        users, customers, branches, teams, partners = set(), set(), set(), set(), set()
         for event in events:
             users.add(event.actor_id)
             if event.customer_id:
@@ -191,7 +203,11 @@ class _Names:
             details = event.details or {}
             if event.action == "customer_reassign":
                 users.update(v for v in (details.get("old"), details.get("new")) if isinstance(v, int))
-            subject = {"user": users, "branch": branches, "team": teams}.get(event.subject_type or "")
+            if event.action == "introducer_change":
+                for ref in filter(None, (Ref.parse(details.get("old")), Ref.parse(details.get("new")))):
+                    (customers if ref.kind == "c" else partners).add(ref.id)
+            subject = {"user": users, "branch": branches, "team": teams,
+                       "partner": partners}.get(event.subject_type or "")
             if subject is not None and event.subject_id:
                 subject.add(event.subject_id)
             for name, change in (details.get("changes") or {}).items():
@@ -202,6 +218,10 @@ class _Names:
         self.users = self._load(User.id, User.display_name, users)
         self.branches = self._load(Branch.id, Branch.name, branches)
         self.teams = self._load(Team.id, Team.name, teams)
+        self.partners = dict(db.session.execute(
+            select(Partner.id, Partner.name).where(Partner.id.in_(partners),
+                                                   branch_predicate(viewer, Partner.branch_id))).all()) \
+            if partners else {}
         # Only customers the viewer may see get a name; the scope is the same as the customer list's.
         rows = db.session.execute(customers_visible_to(viewer, include_archived=True)
                                   .with_only_columns(Customer.id, Customer.name, Customer.owner_id,
@@ -216,6 +236,15 @@ class _Names:
         if not ids:
             return {}
         return dict(db.session.execute(select(id_column, name_column).where(id_column.in_(ids))).all())
+
+    def introducer(self, raw: Any) -> str:
+        """"c:12" / "p:3" as the introducer's name (a customer's as the reader may see it)."""
+        ref = Ref.parse(raw if isinstance(raw, str) else None)
+        if ref is None:
+            return _("nobody")
+        if ref.kind == "c":
+            return self.customers.get(ref.id) or _("customer no. %(id)s", id=ref.id)
+        return _("partner %(name)s", name=self.partners.get(ref.id) or ref.id)
 
     def user(self, user_id: Any) -> str:
         if user_id is None:
@@ -281,7 +310,8 @@ def _reason(details: dict) -> str:
 
 
 def _subject(names: _Names, event: AuditEvent) -> str:
-    table = {"user": names.users, "branch": names.branches, "team": names.teams}.get(event.subject_type or "", {})
+    table = {"user": names.users, "branch": names.branches, "team": names.teams,
+             "partner": names.partners}.get(event.subject_type or "", {})
     return table.get(event.subject_id) or "—"
 
 
@@ -347,6 +377,49 @@ def _follow_up(action: str, details: dict) -> str:
     return " ".join(parts)
 
 
+def _referral(action: str, details: dict) -> str:
+    """The need, to whom it went, what the step recorded (access given, what was won, from whom to whom, why)."""
+    parts = [_("Need: %(need)s.", need=LABELS.referral_need.get(str(details.get("need")), "—"))]
+    if details.get("recipient"):
+        parts.append(_("To %(name)s.", name=details["recipient"]))
+    if details.get("access"):
+        parts.append(_("Access given: %(access)s.", access=LABELS.referral_access.get(str(details["access"]), "—")))
+    if action == "referral_convert":
+        amount = details.get("amount")
+        parts.append(_("Won: %(product)s, %(amount)s yuan.", product=mask_numbers_in_text(
+            str(details.get("product") or "—")), amount=f"{amount:,}" if isinstance(amount, int) else "—"))
+    if action == "referral_reassign":
+        parts.append(_("From %(old)s to %(new)s.", old=details.get("old") or "—", new=details.get("new") or "—"))
+    if details.get("note"):
+        parts.append(_("Note: %(note)s", note=mask_numbers_in_text(str(details["note"]))))
+    if "reason" in details:
+        parts.append(_("Reason: %(reason)s", reason=_reason(details)))
+    return " ".join(parts)
+
+
+def _introducer(names: _Names, details: dict) -> str:
+    parts = [_("Introducer: %(old)s → %(new)s.", old=names.introducer(details.get("old")),
+               new=names.introducer(details.get("new")))]
+    if details.get("reason"):
+        parts.append(_("Reason: %(reason)s", reason=_reason(details)))
+    return " ".join(parts)
+
+
+def _partner_fields(names: _Names, event: AuditEvent, details: dict) -> str:
+    """A new partner's fields (stored masked), or the names of the fields an edit changed."""
+    fields = details.get("fields")
+    if isinstance(fields, dict):
+        values = {"kind": LABELS.partner_kind, "category": LABELS.partner_category}
+        text = _("; ").join(_("%(field)s: %(new)s", field=PARTNER_FIELD_LABELS.get(k, k),
+                              new=values[k].get(str(v), "—") if k in values else mask_numbers_in_text(str(v)))
+                            for k, v in fields.items())
+    elif isinstance(fields, list):
+        text = _("Changed: %(fields)s", fields=_(", ").join(str(PARTNER_FIELD_LABELS.get(k, k)) for k in fields))
+    else:
+        text = ""
+    return _("%(subject)s: %(changes)s", subject=_subject(names, event), changes=text) if text else _subject(names, event)
+
+
 def _rhythm(details: dict) -> str:
     old, new = details.get("old") or {}, details.get("new") or {}
     changed = [_("Tier %(tier)s: every %(old)s → %(new)s days", tier=tier, old=old.get(tier, "—"), new=days)
@@ -398,6 +471,11 @@ SENTENCES: dict[str, SentenceMaker] = {
 }
 for _action in APPOINTMENT_EVENT_LABELS:
     SENTENCES[_action] = lambda n, e, d: _appointment(d)
+for _action in REFERRAL_AUDIT_ACTIONS:
+    SENTENCES[_action] = lambda n, e, d, action=_action: _referral(action, d)
+SENTENCES["introducer_change"] = lambda n, e, d: _introducer(n, d)
+for _action in ("partner_create", "partner_update", "partner_archive"):
+    SENTENCES[_action] = _partner_fields
 for _action in FOLLOW_UP_EVENT_LABELS:
     SENTENCES[_action] = lambda n, e, d, action=_action: _follow_up(action, d)
 for _action in ("user_create", "user_update", "user_deactivate", "user_reactivate", "branch_create", "branch_update",
