@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.appointments import slots as slot_rules
@@ -71,29 +71,32 @@ def _check_request(req: BookingRequest) -> None:
         raise InvalidInput({"slots": _("The two times overlap; offer two separate times.")})
 
 
-@lru_cache(maxsize=2)
-def _overlap_statement():
-    """Built once, values bound: assembling the statement cost more than running it."""
-    start = bindparam("start")
+@lru_cache(maxsize=4)
+def _overlap_statement(count: int):
+    """Whether any of `count` times overlaps a blocking appointment of one staff member, in one statement.
+    Built once per count, values bound: assembling the statement cost more than running it."""
+    def overlap(i: int):
+        return and_(Appointment.start_at < bindparam(f"end{i}"), Appointment.start_at > bindparam(f"earliest{i}"),
+                    Appointment.end_at > bindparam(f"start{i}"))
     return select(exists().where(
         Appointment.staff_id == bindparam("staff_id"), Appointment.status.in_(BLOCKING_STATUSES),
-        Appointment.start_at < bindparam("end"), Appointment.start_at > bindparam("earliest"),
-        Appointment.end_at > start, Appointment.id.not_in(bindparam("ignore", expanding=True))))
+        or_(*(overlap(i) for i in range(count))), Appointment.id.not_in(bindparam("ignore", expanding=True))))
 
 
-def overlaps(staff_id: int, start: datetime, end: datetime, *, ignore: tuple[int, ...] = ()) -> bool:
-    return bool(db.session.scalar(_overlap_statement(), {
-        "staff_id": staff_id, "start": start, "end": end, "earliest": start - slot_rules.LONGEST,
-        "ignore": list(ignore or (0,))}))
+def overlaps(staff_id: int, times: list[tuple[datetime, datetime]], *, ignore: tuple[int, ...] = ()) -> bool:
+    """True when one of the (start, end) times overlaps the staff member's proposed, held or confirmed time."""
+    values: dict = {"staff_id": staff_id, "ignore": list(ignore or (0,))}
+    for i, (start, end) in enumerate(times):
+        values.update({f"start{i}": start, f"end{i}": end, f"earliest{i}": start - slot_rules.LONGEST})
+    return bool(db.session.scalar(_overlap_statement(len(times)), values))
 
 
 def insert_blocking(rows: list[Appointment], *, ignore: tuple[int, ...] = ()) -> None:
-    """Check and insert blocking appointments; on a refusal the caller rolls the whole attempt back
-    (put_on_form), so no savepoint is needed around the insert."""
+    """Check and insert blocking appointments of one staff member; on a refusal the caller rolls the whole
+    attempt back (put_on_form), so no savepoint is needed around the insert."""
     hold_write_lock()
-    for row in rows:
-        if overlaps(row.staff_id, row.start_at, row.end_at, ignore=ignore):
-            raise SlotTaken()
+    if overlaps(rows[0].staff_id, [(row.start_at, row.end_at) for row in rows], ignore=ignore):
+        raise SlotTaken()
     db.session.add_all(rows)
     try:
         db.session.flush()
