@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import clock
@@ -82,6 +82,9 @@ class Appointment(db.Model):
         Index("ix_appointment_customer_start", "customer_id", "start_at"),  # the customer page's panel
         Index("ix_appointment_branch_start", "branch_id", "start_at"),
         Index("ix_appointment_offer", "offer_id"),
+        # Foreign keys pointing at appointment: deleting one looks its references up (migrations 0015, 0016).
+        Index("ix_appointment_successor", "successor_id", sqlite_where=text("successor_id IS NOT NULL"),
+              postgresql_where=text("successor_id IS NOT NULL")),
         CheckConstraint("end_at > start_at", name="ends_after_start"),
     )
 

@@ -77,6 +77,8 @@ class FollowUp(db.Model):
               sqlite_where=text(PENDING_SQL), postgresql_where=text(PENDING_SQL)),
         Index("ix_follow_up_customer_due", "customer_id", "due_on"),  # the customer page
         Index("ix_follow_up_branch_status_due", "branch_id", "status", "due_on"),  # the supervisor's view
+        Index("ix_follow_up_appointment", "appointment_id", sqlite_where=text("appointment_id IS NOT NULL"),
+              postgresql_where=text("appointment_id IS NOT NULL")),  # deleting an appointment looks it up
         Index("uq_follow_up_plan", "customer_id", "kind", "plan_key", unique=True,
               sqlite_where=text("plan_key IS NOT NULL"), postgresql_where=text("plan_key IS NOT NULL")),
         # A customer has at most one return visit still to do: re-planning moves it, never adds a second.
