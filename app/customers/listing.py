@@ -8,7 +8,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.core import worker_copies
 from app.core.scoping import branch_scope
@@ -71,6 +73,25 @@ class ListShape(NamedTuple):
         return self.term is None and not (self.tier or self.status or self.source or self.owner or self.team)
 
 
+class walked(FunctionElement):  # noqa: N801 (a SQL construct, named like SQLAlchemy's own)
+    """A column tested row by row while the sort's index is walked. SQLite: "+ 0", so that it does not turn
+    the test around into an index lookup per match; PostgreSQL plans the test as a join either way, and the
+    bare column lets it read the matches' rows through the primary key (1.4 instead of 2.6 ms, q=王)."""
+
+    inherit_cache = True
+    type = Integer()
+
+
+@compiles(walked)
+def _walked(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(walked, "sqlite")
+def _walked_on_sqlite(element, compiler, **kw):
+    return f"{compiler.process(element.clauses, **kw)} + 0"
+
+
 def _name_keys(shape: ListShape):
     """The key table's rows in the term's range (app/customers/name_keys.py), read from its own index:
     the branch's part of its primary key, or the key index for every branch."""
@@ -91,7 +112,7 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        matched = C.id + 0 if shape.walk else C.id  # "+ 0": not an index lookup per match (SQLite)
+        matched = walked(C.id) if shape.walk else C.id
         clauses.append(matched.in_(_name_keys(shape)))
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))

@@ -161,3 +161,19 @@ def test_the_timeline_skips_the_page_views_through_its_own_index(world, make_cus
     else:
         pytest.skip(f"no plan check for {db.engine.dialect.name}")
     assert "ix_audit_event_customer_timeline" in plan, plan
+
+
+def test_a_walked_name_search_hints_sqlite_only():
+    """The one-character name search walks the sort's index: SQLite is told not to look each match up ("+ 0");
+    PostgreSQL gets the bare column, which lets it read the matches through the primary key (half the time)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.customers.listing import ListShape, page_statement
+
+    shape = ListShape(scope="branch", term="name", tier=False, status=False, source=False, owner=False, team=False,
+                      sort="updated", walk=True)
+    on_sqlite = str(page_statement(shape).compile(dialect=sqlite.dialect()))
+    on_postgresql = str(page_statement(shape).compile(dialect=postgresql.dialect()))
+    assert "customer.id + 0 IN" in on_sqlite
+    assert "customer.id IN (SELECT customer_name_key.customer_id" in on_postgresql
+    assert "+ 0" not in on_postgresql
