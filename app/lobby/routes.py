@@ -64,11 +64,13 @@ def _walk_in_context(user: User, customer, form: WalkInForm, *, mobile_masked: s
             "mobile_masked": mobile_masked, "booking": booking}
 
 
-def _page(user: User, *, result: dict | None = None, lookup: LookupForm | None = None, status: int = 200):
-    # The officer's list of today belongs to the page around the result; an htmx answer is the result alone.
-    mine = () if is_htmx_request() else queue.my_walk_ins_today(user)
-    return render("lobby/index.html", "lobby/_result.html", status=status, lookup=lookup or LookupForm(formdata=None),
-                  mine=mine, **(result or {}))
+def _page(user: User, *, result: dict | None = None, status: int = 200):
+    # The look-up field and the officer's list of today belong to the page around the result; an htmx answer is
+    # the result alone (render picks the partial), so neither is built for it.
+    whole_page = not is_htmx_request()
+    return render("lobby/index.html", "lobby/_result.html", status=status,
+                  lookup=LookupForm(formdata=None) if whole_page else None,
+                  mine=queue.my_walk_ins_today(user) if whole_page else (), **(result or {}))
 
 
 @bp.route("")
@@ -104,7 +106,7 @@ def lookup():
         prospect.mobile_token.data = encrypt_pfi("lobby_visitor", mobile)
         result.update(_walk_in_context(user, None, prospect, mobile_masked=mask("mobile", mobile, 2)))
         result["new_visitor"] = True
-    return _page(user, result=result, lookup=LookupForm(formdata=None))
+    return _page(user, result=result)
 
 
 @bp.route("/visitor")
