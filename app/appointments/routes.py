@@ -50,8 +50,7 @@ def _panel_context(user: User, customer, form: BookingForm | None = None, *, ref
         form.slots.choices = options((slot.key, presenters.when_text(slot.start, slot.end)) for slot in free)
     return {"customer": customer, "panel": presenters.panel_for(user, customer), "form": form, "free": free,
             "minutes": minutes, "can_book": can_book, "refused": refused,
-            "full": policies.sees_full_record(user, customer), "action_form": ActionForm(formdata=None),
-            "just_booked": just_booked}
+            "full": policies.sees_full_record(user, customer), "just_booked": just_booked}
 
 
 @bp.route("/customer/<int:customer_id>")
@@ -132,8 +131,7 @@ def _after_action(user: User, appointment, *, whole_panel: bool = False, status:
         return render("appointments/customer.html", "appointments/_panel.html", status=status,
                       **_panel_context(user, appointment.customer), kept=kept)
     return render("appointments/customer.html", "appointments/_row.html", status=status,
-                  row=presenters.row_for(user, appointment), customer=appointment.customer,
-                  action_form=ActionForm(formdata=None), kept=kept)
+                  row=presenters.row_for(user, appointment), customer=appointment.customer, kept=kept)
 
 
 def _act(appointment_id: int, form_class, service, *, whole_panel: bool = False) -> Response:
