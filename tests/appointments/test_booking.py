@@ -80,6 +80,9 @@ def test_overlap_with_a_held_time_is_refused_and_nothing_is_written(monday, mana
                                    booking("2026-12-07T13:00", "2026-12-07T14:00"))
     assert response.status_code == 409 and tr(TAKEN) in body(response)
     assert statuses() == ["held", "held"]  # the free 13:00 of the refused offer was not written either
+    response = manager_client.form(f"/appointments/customer/{other.id}/book",
+                                   booking("2026-12-07T10:00", "2026-12-07T16:00"))  # the first of the two taken
+    assert response.status_code == 409 and statuses() == ["held", "held"]
     response = manager_client.hx("POST", f"/appointments/customer/{other.id}/book",
                                  booking("2026-12-07T10:00", mode="direct", minutes="60"))
     assert response.status_code == 409 and body(response).count(tr(TAKEN)) == 1  # said once, where the times are
