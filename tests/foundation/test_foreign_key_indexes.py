@@ -4,6 +4,9 @@ Every foreign key pointing at a table whose rows get deleted has an index that s
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
+
 from app.core.extensions import db
 
 # Tables whose rows are deleted (the benchmark's clean-up, a customer's erasure): references to them are looked
@@ -13,8 +16,8 @@ DELETED_FROM = {"appointment"}
 
 def _indexed_first_columns(table) -> set[str]:
     first = {index.columns[0].name for index in table.indexes if index.columns}
-    first.update(c.columns[0].name for c in table.constraints if hasattr(c, "columns") and len(c.columns)
-                 and c.__class__.__name__ in ("PrimaryKeyConstraint", "UniqueConstraint"))
+    first.update(c.columns[0].name for c in table.constraints
+                 if isinstance(c, PrimaryKeyConstraint | UniqueConstraint) and len(c.columns))
     return first
 
 
@@ -31,7 +34,7 @@ def test_every_reference_to_a_deleted_table_is_indexed(app):
 def test_deleting_an_appointment_uses_those_indexes_on_sqlite(app):
     """The lookups SQLite runs for a deleted appointment's references, planned as it plans them."""
     if db.engine.dialect.name != "sqlite":
-        return
+        pytest.skip("PostgreSQL's plans are not asserted here; the index test above covers both engines")
     for table, column in (("follow_up", "appointment_id"), ("walk_in", "appointment_id"),
                           ("appointment", "successor_id")):
         plan = " ".join(str(row[-1]) for row in db.session.execute(db.text(
