@@ -53,15 +53,18 @@ def sees_full_fields(user: User, owner_id: int, branch_id: int, shared: bool = F
     return user.role == "supervisor" or (user.role == "manager" and (owner_id == user.id or shared))
 
 
+def shares_matter(user: User) -> bool:
+    """Whether a customer shared with `user` changes what they see of it (only a branch's managers)."""
+    return user.role == "manager" and user.branch_id is not None
+
+
 def full_record_rule(user: User, customer_ids: Iterable[int] = (), *,
                      shared: set[int] | None = None) -> Callable[..., bool]:
     """sees_full_fields with the user bound, for a list page of `customer_ids`: rule(owner_id, branch_id,
     customer_id). The user's shares among them are read in one query, and only when a row needs it; `shared`:
     those shares, when the page's own statement read them."""
     if shared is None:
-        shared = set()
-        if user.role == "manager" and user.branch_id is not None:
-            shared = shared_customer_ids(user, customer_ids)
+        shared = shared_customer_ids(user, customer_ids) if shares_matter(user) else set()
     return lambda owner_id, branch_id, customer_id=None: sees_full_fields(
         user, owner_id, branch_id, customer_id in shared)
 

@@ -1,4 +1,4 @@
-"""Reference data kept per process for a few seconds: the branch's managers and teams (list filters)
+"""Reference data kept per process for a few seconds: the branch's managers, staff and teams (list filters)
 and the active tier rules (the suggestion on the customer page).
 
 Every list page and customer page shows them, they change a few times a year, and reading them cost
@@ -13,7 +13,7 @@ import time
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, false, select, true
 from sqlalchemy.orm import Session
 
 from app.core import worker_copies
@@ -51,6 +51,18 @@ def _cached(key: tuple, load, make) -> tuple:
 def managers(user: User) -> tuple[Choice, ...]:
     """The active managers `user` may pick as owners (scoping.eligible_owners), by name."""
     return _cached(("managers", *branch_scope(user)), lambda: db.session.execute(owner_choices(user)), Choice)
+
+
+STAFF_ROLES = ("lobby", "manager", "supervisor")
+
+
+def staff(user: User) -> tuple[Choice, ...]:
+    """The staff of `user`'s branch (every branch's for those who see all), by name: the person filters."""
+    scope, branch_id = branch_scope(user)
+    condition = {"all": true(), "none": false()}.get(scope, User.branch_id == branch_id)
+    return _cached(("staff", scope, branch_id), lambda: db.session.execute(
+        select(User.id, User.display_name).where(condition, User.role.in_(STAFF_ROLES))
+        .order_by(User.display_name, User.id)), Choice)
 
 
 def teams(user: User) -> tuple[Choice, ...]:

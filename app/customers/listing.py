@@ -12,16 +12,17 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.core import worker_copies
+from app.core import policies, worker_copies
 from app.core.scoping import branch_scope
 from app.customers.name_keys import term_range
-from app.models import Branch, Customer, CustomerNameKey, CustomerTally, User
+from app.models import Branch, Customer, CustomerNameKey, CustomerShare, CustomerTally, User
 
 CUSTOMER = Customer.__table__
 STAFF = User.__table__
 TALLY = CustomerTally.__table__
 NAME_KEY = CustomerNameKey.__table__
 BRANCH = Branch.__table__
+SHARE = CustomerShare.__table__
 C = CUSTOMER.c
 
 # What a list row shows (and what policies ask of it), read as plain rows; presenters.list_rows unpacks
@@ -63,6 +64,7 @@ class ListShape(NamedTuple):
     # and skips every row before the page, so the last of 200 pages read 10,000 index entries).
     from_end: bool = False
     with_total: bool = True  # False when the caller counted first
+    shares: bool = False  # each row says whether it is shared with the viewer (policies.shares_matter)
 
     @property
     def name_only(self) -> bool:
@@ -161,7 +163,12 @@ def page_statement(shape: ListShape):
     # (an OFFSET over full rows would read every skipped row from the table).
     page_ids = (select(C.id).where(where).order_by(*order)
                 .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
-    columns = (*ROW_COLUMNS, _total(shape, where).label("total")) if shape.with_total else ROW_COLUMNS
+    # Whether the viewer shares the row's customer (the masking rule reads it): in the row, not a second query.
+    shared = (select(SHARE.c.user_id).where(SHARE.c.customer_id == C.id, SHARE.c.user_id == bindparam("viewer_id"))
+              .exists() if shape.shares else false())
+    columns = (*ROW_COLUMNS, shared.label("viewer_shares"))
+    if shape.with_total:
+        columns += (_total(shape, where).label("total"),)
     return (
         select(*columns)
         .join_from(CUSTOMER, STAFF, STAFF.c.id == C.owner_id)
@@ -185,7 +192,7 @@ def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, ti
     scope, scope_branch = branch_scope(actor)
     if scope == "all" and branch_id is not None:
         scope, scope_branch = "branch", branch_id
-    values = {"branch_id": scope_branch, "tier": tier, "status": status, "source": source,
+    values = {"branch_id": scope_branch, "viewer_id": actor.id, "tier": tier, "status": status, "source": source,
               "owner_id": owner_id, "team_id": team_id}
     if term_kind == "name":
         bounds = term_range(term or "")
@@ -197,7 +204,8 @@ def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, ti
         values["term"] = term
     shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
                       sort if sort in SORTS else "updated",
-                      walk=term_kind == "name" and len(values["term_from"]) == 1)
+                      walk=term_kind == "name" and len(values["term_from"]) == 1,
+                      shares=policies.shares_matter(actor))
     return shape, {k: v for k, v in values.items() if v not in (None, "")}
 
 

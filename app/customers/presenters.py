@@ -31,12 +31,11 @@ class CustomerRow:
 
 
 def list_rows(viewer: User, customers) -> list[CustomerRow]:
-    """Display rows for the list query's rows (listing.ROW_COLUMNS) as `viewer` may see them."""
+    """Display rows for the list query's rows (listing.ROW_COLUMNS and viewer_shares) as `viewer` may see them."""
     statuses, sources = LABELS.status, LABELS.source
     tz = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     customers = list(customers)
-    # Shares matter only for rows of other owners: one query for the page, none when all are the viewer's.
-    sees_full = policies.full_record_rule(viewer, [r.id for r in customers if r.owner_id != viewer.id])
+    sees_full = policies.full_record_rule(viewer, shared={r.id for r in customers if r.viewer_shares})
     # The page URL differs only by the id: one url_for for the table, not one per row.
     url_prefix = url_for("customers.show", customer_id=0)[:-1]
     rows = []

@@ -94,7 +94,6 @@ def lookup():
     form = LookupForm()
     found = search.lookup_mobile(user, form.mobile.data) if form.validate_on_submit() else \
         search.MobileLookup(error=str(next(iter(form.mobile.errors), _("Please try again."))))
-    commit_and_keep_loaded()  # the look-up's audit row (the answer draws what it loaded)
     result: dict = {"lookup_error": found.error, "elsewhere": found.elsewhere, "searched": found.searched}
     if found.customer is not None:
         result.update(_walk_in_context(user, found.customer, WalkInForm(formdata=None)))

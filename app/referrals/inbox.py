@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
-from app.core import clock, policies, worker_copies
+from app.core import clock, policies, refdata, worker_copies
 from app.core.extensions import db
 from app.core.scoping import branch_scope
 from app.core.validation import day_param
@@ -186,19 +186,9 @@ def waiting_count(user: User) -> int:
         Referral.recipient_id == user.id, Referral.status == ReferralStatus.SENT.value)) or 0
 
 
-@lru_cache(maxsize=3)
-def _people_statement(scope: str) -> Select:
-    """The person filter's statement per scope ("all", "none", "branch"), built once with the branch bound."""
-    condition = {"all": true(), "none": false()}.get(scope, User.branch_id == bindparam("branch_id"))
-    return (select(User.id, User.display_name).where(condition, User.role.in_(("lobby", "manager", "supervisor")))
-            .order_by(User.display_name, User.id))
-
-
 def people_choices(user: User) -> list[tuple[int, str]]:
     """The person filter: staff of the user's branch (every staff member for admin)."""
-    scope, branch_id = branch_scope(user)
-    rows = db.session.execute(_people_statement(scope), {"branch_id": branch_id} if scope == "branch" else {})
-    return [(r.id, r.display_name) for r in rows]
+    return [(c.id, c.name) for c in refdata.staff(user)]
 
 
-worker_copies.keep("referral inbox statements", lambda: (_page_statement.cache_clear(), _people_statement.cache_clear()))
+worker_copies.keep("referral inbox statements", _page_statement.cache_clear)

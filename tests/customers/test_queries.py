@@ -12,7 +12,7 @@ from sqlalchemy import event, insert, text
 
 from app.core import clock
 from app.core.extensions import db
-from app.models import Activity, AuditEvent
+from app.models import Activity, AuditEvent, CustomerShare
 from tests.customers.helpers import body
 
 NAMES = "张王李赵钱孙周吴"
@@ -56,6 +56,21 @@ def test_search_fragment_statement_count_does_not_grow_with_rows(world, make_cus
     first = search()
     fill(world, make_customer, 200, start=60)
     assert len(search()) == len(first)
+
+
+def test_a_managers_list_reads_their_shares_in_its_own_statement(world, make_customer, manager_client, queries):
+    """Colleagues' customers shared with the manager show in full, the others masked, with no statement for
+    the shares beside the page's own (the session's and the page's: two)."""
+    shared = make_customer(world.colleague, name="欧阳分享")
+    make_customer(world.colleague, name="司马未享")
+    db.session.add(CustomerShare(customer_id=shared.id, user_id=world.manager.id))
+    db.session.commit()
+    statements = statements_for(manager_client, "/customers/", queries)
+    assert len(statements) == 2, "\n".join(statements)
+    assert not any(s.lstrip().startswith("SELECT customer_share") for s in statements)
+    page = body(manager_client.get("/customers/"))
+    assert "欧阳分享" in page
+    assert "司马未享" not in page and "司*" in page
 
 
 def add_activities(customer, users, n: int) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.core.extensions import db
 from app.lobby import services
-from app.models import WalkIn
+from app.models import AuditEvent, WalkIn
 from tests.conftest import count_queries
 from tests.customers.helpers import body
 from tests.lobby.conftest import submission_key
@@ -49,3 +49,29 @@ def test_the_lookup_costs_a_fixed_number_of_statements(lobby_client, customer):
         lobby_client.hx("POST", "/lobby/lookup", {"mobile": "13812345678"})
     assert len(statements) <= 10, statements
     assert db.session.scalar(select(func.count()).select_from(WalkIn)) == 0
+
+
+def test_the_lookup_runs_on_one_connection_and_keeps_its_audit_row(lobby_client, customer):
+    """A reading request's audit row commits on its own: committing it in the middle handed the connection
+    back and took another (on PostgreSQL a ping, a BEGIN and a ROLLBACK more)."""
+    def audit_rows() -> int:
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "number_search"))
+
+    lobby_client.hx("POST", "/lobby/lookup", {"mobile": "13812345678"})  # warm: the CSRF token's page
+    before = audit_rows()
+    db.session.rollback()
+    checkouts: list[object] = []
+
+    def checked_out(*args) -> None:
+        checkouts.append(args)
+
+    event.listen(db.engine.pool, "checkout", checked_out)
+    try:
+        response = lobby_client.hx("POST", "/lobby/lookup", {"mobile": "13812345678"})
+    finally:
+        event.remove(db.engine.pool, "checkout", checked_out)
+    assert response.status_code == 200 and 'data-testid="lobby-card"' in body(response)
+    assert len(checkouts) == 1
+    db.session.rollback()
+    assert audit_rows() == before + 1
