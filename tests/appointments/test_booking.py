@@ -3,6 +3,8 @@ booking directly; overlaps refused (held times included) with a clear message an
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from app.core.extensions import db
 from app.models import AuditEvent
 from tests.appointments.helpers import appointments, booking, statuses
@@ -50,6 +52,28 @@ def test_the_answer_to_an_offer_shows_the_held_times_and_the_message_and_books_a
     again = body(manager_client.hx("GET", f"/appointments/customer/{customer.id}?minutes=30"))
     assert 'data-testid="booking-form"' in again and 'value="2026-12-07T10:00"' not in again  # held: not free
     assert f'href="/appointments/customer/{customer.id}?minutes=30"' in page
+
+
+def test_the_answer_is_read_in_the_bookings_own_transaction(monday, manager_client, customer):
+    """One connection for the whole booking: reading the panel after the commit took a second one (on
+    PostgreSQL a ping, a BEGIN and a ROLLBACK more); the answer still shows the rows just written."""
+    manager_client.hx("GET", f"/appointments/customer/{customer.id}")  # warm: the CSRF token's page
+    db.session.rollback()  # the test's own session hands its connection back
+    checkouts: list[object] = []
+
+    def checked_out(*args) -> None:
+        checkouts.append(args)
+
+    event.listen(db.engine.pool, "checkout", checked_out)
+    try:
+        response = manager_client.hx("POST", f"/appointments/customer/{customer.id}/book",
+                                     booking("2026-12-07T10:00", "2026-12-08T14:00"))
+    finally:
+        event.remove(db.engine.pool, "checkout", checked_out)
+    assert response.status_code == 200 and body(response).count('data-testid="appointment-row"') == 2
+    assert len(checkouts) == 1
+    db.session.rollback()
+    assert statuses() == ["held", "held"]
 
 
 def test_book_directly_confirms_one(monday, manager_client, customer):
