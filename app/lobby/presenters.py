@@ -15,7 +15,16 @@ from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask, mask_numbers_in_text
 from app.lobby.services import local_day
-from app.models import OPEN_REFERRAL_STATUSES, Appointment, Customer, QueueStatus, Referral, User, WalkIn
+from app.models import (
+    OPEN_REFERRAL_STATUSES,
+    Appointment,
+    Customer,
+    QueueStatus,
+    Referral,
+    User,
+    WalkIn,
+    WalkInOutcome,
+)
 
 
 def surname_title(name: str | None, gender: str | None) -> str:
@@ -121,7 +130,9 @@ def queue_rows(viewer: User, walk_ins) -> list[QueueRow]:
             minutes, since = _minutes(w.started_at, now), w.started_at
         else:
             minutes, since = _minutes(w.arrived_at, w.started_at or w.finished_at), w.finished_at
-        person = w.served_by if w.served_by is not None and w.queue_status != "waiting" else w.handed_to
+        # Who has the visitor: whoever serves them, the specialist they wait for, or the one they were booked with.
+        serving = w.served_by is not None and w.queue_status != "waiting" and w.outcome != WalkInOutcome.BOOKED.value
+        person = w.served_by if serving else w.handed_to
         rows.append(QueueRow(w.id, w.queue_no, walk_in_name(w), needs.get(w.need, w.need), w.queue_status,
                              statuses.get(w.queue_status, w.queue_status), person.display_name if person else "",
                              minutes, since, w.called_at is not None, outcomes.get(w.outcome or "", ""),

@@ -225,7 +225,7 @@ def _logged(user: User, walk_in, created: bool):
     # The officer's list and the queue redraw themselves on the event (HX-Trigger): the answer is the result.
     response = render("lobby/index.html", "lobby/_logged.html", walk_in=walk_in, message=message,
                       who_to_call=presenters.who_to_call(walk_in.customer), created=created,
-                      handed_to=walk_in.handed_to, booked=booked)
+                      handed_to=walk_in.handed_to if walk_in.referral_id else None, booked=booked)
     response.headers["HX-Trigger"] = f"{CHANGED}, referrals-changed"
     return response
 

@@ -215,7 +215,7 @@ def log_walk_in(actor: User, customer: Customer | None, given: WalkInInput) -> t
     appointment = None
     if start is not None:  # in the walk-in's transaction: a refused time undoes the walk-in too (the route)
         appointment = _book(actor, customer, specialist, start, given.need)
-        walk_in.appointment_id = appointment.id
+        walk_in.appointment_id, walk_in.handed_to_id = appointment.id, specialist.id
     elif specialist is not None:
         if customer is None:  # a new visitor handed off becomes the specialist's prospect
             customer = records.create_walk_in_prospect(actor, name=visitor, mobile=given.mobile, owner=specialist)

@@ -105,7 +105,7 @@ class WalkIn(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     served_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    handed_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # the specialist
+    handed_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # the specialist (handed to or booked with)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))  # the hand-off's referral
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))  # what "booked" booked
     submission_key: Mapped[str] = mapped_column(String(40))

@@ -85,6 +85,12 @@ def test_a_booked_walk_in_creates_one_confirmed_appointment_and_links_it(lobby_c
     assert appointment.purpose == tr("Lobby booking: %(need)s", need=tr("Loan"))
     assert (walk_in.appointment_id, walk_in.outcome, walk_in.queue_status) == (appointment.id, "booked", "done")
     assert walk_in.referral_id is None and _count(Referral) == 0
+    assert walk_in.handed_to_id == world.colleague.id  # the specialist it was booked with
+    assert 'data-testid="walk-in-handed-to"' not in html  # no referral was sent
+    # The queue's done row names the specialist it was booked with, not the officer who logged it.
+    queue = body(lobby_client.get("/lobby/queue", headers={"HX-Request": "true"}))
+    row = queue.split(f'id="walk-in-{walk_in.id}"')[1].split("</li>")[0]
+    assert world.colleague.display_name in row and world.lobby.display_name not in row
     # The answer says what was booked: day, time, specialist.
     shown = html.split('data-testid="walk-in-appointment"')[1].split("</div>")[0]
     assert "14:00-14:30" in shown and world.colleague.display_name in shown and "12" in shown
