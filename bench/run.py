@@ -551,15 +551,11 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
                 + (f"  PROBLEM: {'; '.join(c['problems'])}" if c["problems"] else ""))
         measured = [p for p in listed if p.key not in skipped]
         measured_keys = [p.key for p in measured]
-        frames = [p for p in measured if p.kind != "page"]  # the bare route and the reference, measured three times
-        under_budget = [p for p in measured if p.kind == "page"]
-        half = (len(under_budget) + 1) // 2
-        order = [*frames, *under_budget[:half], *frames, *under_budget[half:], *frames]
         runs: dict[int, list[RunResult]] = {}
         for conc in args.concurrency:
             runs[conc] = []
             sessions = sign_in_all(conc)
-            for page in order:
+            for page in measuring_order(measured, conc):
                 port = bare.port if page.server == "bare" else app_server.port
                 sess = sessions[page.role] if page.role else [None]
                 best = None
@@ -601,6 +597,39 @@ def measure_database(kind: str, args, bare: Server, results: dict) -> None:
             log(f"profiling {kind} took too long: the report goes without it")
 
 
+def measuring_order(measured: list, conc: int) -> list:
+    """The bare route and the reference run before, between and after the pages; at the ratio's concurrency the
+    reference also runs between every two pages, so that each page is judged against the runs beside it (this
+    machine's speed drifts by a quarter within minutes: three reference runs per block judged pages measured ten
+    minutes apart)."""
+    frames = [p for p in measured if p.kind != "page"]
+    under_budget = [p for p in measured if p.kind == "page"]
+    half = (len(under_budget) + 1) // 2
+    if conc != RATIO_CLIENTS:
+        return [*frames, *under_budget[:half], *frames, *under_budget[half:], *frames]
+    bare_route = [p for p in frames if p.kind == "bare"]
+    reference = [p for p in frames if p.kind == "reference"]
+    order = [*frames]
+    for i, page in enumerate(under_budget):
+        order += [*(bare_route if i == half else ()), page, *reference]
+    return order + bare_route
+
+
+def neighbour_ratios(runs: list, reference_key: str, page_keys: set[str]) -> dict[str, float]:
+    """Per page key: its req/s over the mean of the reference runs just before and after it (mean over the
+    page's runs), the drift between distant runs left out."""
+    ratios: dict[str, list[float]] = {}
+    for i, run in enumerate(runs):
+        if run.key not in page_keys:
+            continue
+        before = next((r.rps for r in reversed(runs[:i]) if r.key == reference_key), None)
+        after = next((r.rps for r in runs[i + 1:] if r.key == reference_key), None)
+        beside = [x for x in (before, after) if x]
+        if beside:
+            ratios.setdefault(run.key, []).append(run.rps / statistics.mean(beside))
+    return {key: statistics.mean(values) for key, values in ratios.items()}
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -622,8 +651,11 @@ def summarize(kind_result: dict, conc: int) -> dict[str, dict]:
     reference_ok = frames.get("reference") and not kind_result["checks"]["reference"]["problems"]
     ref_rps = frames["reference"]["rps"] if reference_ok else None
     bare_rps = frames["bare"]["rps"] if frames.get("bare") else None
-    for row in out.values():
-        row["of_reference"] = row["rps"] / ref_rps if ref_rps else None
+    reference_key = next((key for key, page in kind_result["pages"].items() if page.kind == "reference"), None)
+    page_keys = {key for key, page in kind_result["pages"].items() if page.kind == "page"}
+    beside = neighbour_ratios(runs, reference_key, page_keys) if ref_rps else {}
+    for key, row in out.items():
+        row["of_reference"] = beside.get(key, row["rps"] / ref_rps) if ref_rps else None
         row["of_bare"] = row["rps"] / bare_rps if bare_rps else None
     return out
 
@@ -802,8 +834,10 @@ def write_results(path: Path, results: dict, args, started: str, elapsed: float)
              f"{LATENCY_MS['postgres'][1]:.0f} ms on PostgreSQL; a page with a target of its own (the lobby's look-up "
              "10 ms, walk-in submit 25 ms, queue refresh 15 ms) meets the stricter of the two.",
              "- All in the same run and on the same engine: the bare route and the reference run before, between and "
-             "after the pages of each block, and the ratios use the mean of their three runs. The ratio to the bare "
-             "route is shown for information; it is not part of the verdict.",
+             f"after the pages of each block; at {RATIO_CLIENTS} clients the reference also runs between every two "
+             "pages, and a page's ratio is to the mean of the reference runs just before and after it (the machine's "
+             "speed drifts within minutes). The reference's own ratio to the bare route uses the means of all their "
+             "runs, and is shown for information with the pages'; it is not part of a page's verdict.",
              "- How to read it: bench/README.md, \"Reading RESULTS.md\".", ""]
     sections, verdicts = [], []
     all_ok = fully_checked = True
