@@ -8,9 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.functions import FunctionElement
 
 from app.core import policies, worker_copies
 from app.core.scoping import branch_scope
@@ -75,23 +73,11 @@ class ListShape(NamedTuple):
         return self.term is None and not (self.tier or self.status or self.source or self.owner or self.team)
 
 
-class walked(FunctionElement):  # noqa: N801 (a SQL construct, named like SQLAlchemy's own)
-    """A column tested row by row while the sort's index is walked. SQLite: "+ 0", so that it does not turn
-    the test around into an index lookup per match; PostgreSQL plans the test as a join either way, and the
-    bare column lets it read the matches' rows through the primary key (1.4 instead of 2.6 ms, q=王)."""
-
-    inherit_cache = True
-    type = Integer()
-
-
-@compiles(walked)
-def _walked(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(walked, "sqlite")
-def _walked_on_sqlite(element, compiler, **kw):
-    return f"{compiler.process(element.clauses, **kw)} + 0"
+def _tested_while_walking(condition):
+    """A condition each row of the sort's index is tested against, stopping at a page. `IS TRUE` keeps both
+    engines from turning an IN into a join that reads every match and sorts them all: PostgreSQL tests a
+    hashed subplan, SQLite a list (q=王, 613 matches: PostgreSQL 1.6 -> 0.5 ms, SQLite 0.42 -> 0.30 ms)."""
+    return condition.is_(true())
 
 
 def _name_keys(shape: ListShape):
@@ -114,8 +100,8 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        matched = walked(C.id) if shape.walk else C.id
-        clauses.append(matched.in_(_name_keys(shape)))
+        matched = C.id.in_(_name_keys(shape))
+        clauses.append(_tested_while_walking(matched) if shape.walk else matched)
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
     for name in ("tier", "status", "source"):
