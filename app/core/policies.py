@@ -58,6 +58,11 @@ def shares_matter(user: User) -> bool:
     return user.role == "manager" and user.branch_id is not None
 
 
+def sees_masked_names(user: User) -> bool:
+    """Whether lists show `user` some customers of their scope with a masked name (a manager: colleagues')."""
+    return shares_matter(user)
+
+
 def full_record_rule(user: User, customer_ids: Iterable[int] = (), *,
                      shared: set[int] | None = None) -> Callable[..., bool]:
     """sees_full_fields with the user bound, for a list page of `customer_ids`: rule(owner_id, branch_id,

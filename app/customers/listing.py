@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true
+from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, or_, select, true
 from sqlalchemy.sql import operators
 
 from app.core import policies, worker_copies
@@ -63,6 +63,9 @@ class ListShape(NamedTuple):
     from_end: bool = False
     with_total: bool = True  # False when the caller counted first
     shares: bool = False  # each row says whether it is shared with the viewer (policies.shares_matter)
+    # The viewer sees colleagues' customers with a masked name (a branch's managers): a name term finds those
+    # only by what the mask shows (_name_matches).
+    names_masked: bool = False
 
     @property
     def name_only(self) -> bool:
@@ -90,6 +93,23 @@ def _name_keys(shape: ListShape):
     return keys
 
 
+def _name_matches(shape: ListShape):
+    """The ids a name term finds. For a viewer who sees colleagues' customers masked, every key (any part of the
+    name, its pinyin, its initials) finds only the customers they see in full, their own and those shared with
+    them; the others only by the mask's own first character (张* by 张): searching 小明 or zxm would otherwise
+    tell which masked 王** is 王小明."""
+    keys = _name_keys(shape)
+    if not shape.names_masked:
+        return keys
+    seen = CUSTOMER.alias("seen")
+    viewer = bindparam("viewer_id")
+    may_find = [seen.c.owner_id == viewer,
+                seen.c.id.in_(select(SHARE.c.customer_id).where(SHARE.c.user_id == viewer))]
+    if shape.walk:  # a one-character term: what the mask shows
+        may_find.append(func.substr(seen.c.name_search, 1, 1) == bindparam("term_from"))
+    return keys.join(seen, seen.c.id == NAME_KEY.c.customer_id).where(or_(*may_find))
+
+
 def _where(shape: ListShape):
     """The filter of a shape, with bound parameters named after the filters."""
     if shape.scope == "all":
@@ -100,7 +120,7 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        matched = C.id.in_(_name_keys(shape))
+        matched = C.id.in_(_name_matches(shape))
         clauses.append(_tested_while_walking(matched) if shape.walk else matched)
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
@@ -129,7 +149,7 @@ def _total(shape: ListShape, where):
     if shape.name_only and shape.scope != "none":
         # Only active customers have keys (records.archive_customer drops them): a name search alone is
         # counted from the key index, without reading a customer row per match.
-        matches = _name_keys(shape).distinct().limit(bindparam("cap", type_=Integer)).subquery()
+        matches = _name_matches(shape).distinct().limit(bindparam("cap", type_=Integer)).subquery()
         return select(func.count()).select_from(matches).scalar_subquery()
     return counted
 
@@ -191,7 +211,7 @@ def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, ti
     shape = ListShape(scope, term_kind, bool(tier), bool(status), bool(source), bool(owner_id), bool(team_id),
                       sort if sort in SORTS else "updated",
                       walk=term_kind == "name" and len(values["term_from"]) == 1,
-                      shares=policies.shares_matter(actor))
+                      shares=policies.shares_matter(actor), names_masked=policies.sees_masked_names(actor))
     return shape, {k: v for k, v in values.items() if v not in (None, "")}
 
 

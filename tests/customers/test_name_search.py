@@ -100,3 +100,32 @@ def test_archiving_hides_a_name_and_restoring_brings_it_back(world, people, supe
     db.session.commit()
     response = supervisor_client.hx("POST", "/customers/search", {"q": "zw"})
     assert ROW_RE.findall(body(response)) == [str(customer.id)] and "1 位客户" in body(response)
+
+
+def test_a_colleagues_masked_customer_is_found_only_by_what_the_mask_shows(world, people, make_customer,
+                                                                            manager_client, client_for,
+                                                                            supervisor_client):
+    """A manager sees a colleague's 林海燕 as 林**: searching 海燕, lhy or linhaiyan must not pick that row out
+    (it would tell the masked name), the mask's first character 林 still finds it; shared, it is found in full."""
+    from app.models import CustomerShare
+
+    theirs = make_customer(world.colleague, name="林海燕")
+    for q in ("海燕", "海", "lhy", "linhaiyan", "hy", "林海燕", "林海"):
+        assert theirs.id not in found(manager_client, q), q
+    assert theirs.id in found(manager_client, "林")
+    assert "林**" in body(manager_client.hx("POST", "/customers/search", {"q": "林"}))
+    assert found(manager_client, "小明") == {people["王小明"], people["曾小明"]}  # their own, by any part
+    # The colleague who owns it and the supervisor see the name, so they find it by any part.
+    assert found(client_for(world.colleague), "海燕") == found(supervisor_client, "lhy") == {theirs.id}
+    # Shared with the manager (an accepted referral), it shows in full and is found in full.
+    db.session.add(CustomerShare(customer_id=theirs.id, user_id=world.manager.id))
+    db.session.commit()
+    assert theirs.id in found(manager_client, "海燕") and theirs.id in found(manager_client, "lhy")
+
+
+def test_the_count_of_a_managers_name_search_counts_only_what_they_may_find(world, make_customer, manager_client):
+    mine = make_customer(world.manager, name="周海燕")
+    make_customer(world.colleague, name="林海燕")
+    page = body(manager_client.get("/customers/?q=海燕"))
+    assert {int(i) for i in ROW_RE.findall(page)} == {mine.id}
+    assert "1 位客户" in page
