@@ -14,7 +14,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from app.core.extensions import db
 from app.core.forms import Form
@@ -103,8 +111,7 @@ class CustomerForm(Form):
     INLINE_FIELDS = ("mobile", "id_number", "uscc", "name", "contact_name")  # checked as the user types
 
     kind = SelectField(_l("Type"), choices=_choices(KIND_LABELS), default="individual")
-    name = StringField(_l("Name"), validators=_free_text(DataRequired(message=_l("Please enter the name.")),
-                                                     Length(max=100)))
+    name = StringField(_l("Name"), validators=_free_text(Length(max=100)))  # required: validate_name
     # No Optional() on fields with a conditional "required" check: Optional() stops the chain, so the
     # validate_<field> method below would never see an empty value.
     mobile = StringField(_l("Mobile"), validators=[Length(max=40)])
@@ -261,6 +268,12 @@ class CustomerForm(Form):
             self.parsed_uscc = parse_uscc(field.data)
         except InputError as exc:
             raise ValidationError(exc.message) from None
+
+    def validate_name(self, field) -> None:
+        # A person has a 姓名, a business a 名称: the message names what the label asks for.
+        if not (field.data or "").strip():
+            raise StopValidation(_l("Please enter the business name.") if self.kind.data == "business"
+                                 else _l("Please enter the full name."))
 
     def validate_contact_name(self, field) -> None:
         if self.kind.data == "business" and not field.data:

@@ -50,7 +50,10 @@ BAD_INPUT = [
                  id="uscc-letter-I"),
     pytest.param({"kind": "business", "name": "某某商贸有限公司", "uscc": USCC}, "contact_name",
                  "Please enter the contact person of the business.", id="business-without-contact"),
-    pytest.param({"name": ""}, "name", "Please enter the name.", id="name-missing"),
+    pytest.param({"name": ""}, "name", "Please enter the full name.", id="name-missing"),  # a person's 姓名
+    pytest.param({"name": "   "}, "name", "Please enter the full name.", id="name-blank"),
+    pytest.param({"kind": "business", "name": "", "contact_name": "李经理", "uscc": USCC}, "name",
+                 "Please enter the business name.", id="business-name-missing"),  # a business's 名称
 ]
 
 
@@ -216,3 +219,11 @@ def test_supervisor_may_choose_an_owner_in_the_branch(world, customer, superviso
     db.session.expire_all()
     saved = db.session.get(Customer, customer.id)
     assert (saved.owner_id, saved.branch_id) == (world.colleague.id, world.branch.id)
+
+
+def test_the_sensitive_consent_shows_with_the_individual_section_only(world, manager_client):
+    """A business has no ID number or assets to consent to: the box goes with the person's fields (app.js)."""
+    page = body(manager_client.get("/customers/new"))
+    start = page.index('data-testid="consent-sensitive"')
+    assert 'data-shown-for="individual"' in page[start - 80:start] and 'name="sensitive_consent"' in page[start:]
+    assert page.count('data-shown-for="individual"') == 2  # the person's section and the consent
