@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.core import clock, policies, refdata, worker_copies
 from app.core.extensions import db
 from app.core.scoping import branch_scope
-from app.core.validation import day_param
+from app.core.validation import DayOutOfRange, day_param
 from app.customers.search import id_param
 from app.models import Customer, CustomerShare, Referral, ReferralNeed, ReferralStatus, User
 
@@ -31,6 +32,21 @@ def tabs_for(user: User) -> tuple[str, ...]:
     return ("branch", "from_me") if user.role == "supervisor" else ("branch",)
 
 
+# The audit log's words for the same mistakes (auditlog/forms.py), so both filters say them alike.
+DAY_OUT_OF_RANGE = _l("Choose a date between 1900-01-01 and 9998-12-31.")
+END_BEFORE_START = _l("The end date is before the start date.")
+
+
+def _typed_day(values, name: str, errors: dict, typed: dict) -> date | None:
+    """A date filter: garbled is dropped; a real date no record can have is kept as typed, with its message."""
+    raw = values.get(name)
+    try:
+        return day_param(raw)
+    except DayOutOfRange:
+        errors[name], typed[name] = DAY_OUT_OF_RANGE, raw
+        return None
+
+
 @dataclass
 class InboxFilters:
     tab: str = "to_me"
@@ -40,21 +56,36 @@ class InboxFilters:
     start: date | None = None
     end: date | None = None
     page: int = 1
+    # A date the list cannot be filtered by: field ("start", "end") -> message; the list is not read then.
+    errors: dict = field(default_factory=dict, compare=False)
+    typed: dict = field(default_factory=dict, compare=False)  # an out-of-range date as typed, to show it again
 
     @classmethod
     def from_values(cls, user: User, values) -> InboxFilters:
-        """The filters from the query string; odd values are dropped, never an error."""
+        """The filters from the query string; odd values are dropped, dates out of range or in the wrong order
+        come back with a message for their field."""
         tabs = tabs_for(user)
         tab = values.get("tab", "")
         status, need = values.get("status", ""), values.get("need", "")
+        errors: dict = {}
+        typed: dict = {}
+        start, end = _typed_day(values, "start", errors, typed), _typed_day(values, "end", errors, typed)
+        if start and end and start > end:
+            errors["end"] = END_BEFORE_START
         return cls(tab=tab if tab in tabs else tabs[0],
                    status=status if status in set(ReferralStatus) | {"overdue", "open"} else "",
                    need=need if need in set(ReferralNeed) else "",
-                   person=id_param(values.get("person")), start=day_param(values.get("start")),
-                   end=day_param(values.get("end")), page=min(id_param(values.get("page")) or 1, 10_000))
+                   person=id_param(values.get("person")), start=start, end=end,
+                   page=min(id_param(values.get("page")) or 1, 10_000), errors=errors, typed=typed)
+
+    def shown(self, name: str) -> str:
+        """What a date field shows: the day, or the out-of-range date as it was typed."""
+        day = getattr(self, name)
+        return day.isoformat() if day else self.typed.get(name, "")
 
     def url_params(self, **changes) -> dict:
-        values = {**asdict(self), **changes}
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("errors", "typed")}
+        values.update(changes)
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()
                 if v not in (None, "") and not (k == "page" and v == 1)}
 
@@ -153,7 +184,10 @@ class InboxPage:
 
 
 def inbox(user: User, filters: InboxFilters, *, per_page: int | None = None) -> InboxPage:
-    """One page of the inbox, in one statement."""
+    """One page of the inbox, in one statement (none when the dates cannot filter it: an empty page would say
+    there is nothing in a period that was never read)."""
+    if filters.errors:
+        return InboxPage([], filters.page, False)
     per_page = per_page or current_app.config["REFERRALS_PER_PAGE"]
     who, params = _who(user, filters.tab)
     status = filters.status if filters.status in ("overdue", "open") else ("one" if filters.status else "")

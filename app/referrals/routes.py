@@ -56,7 +56,8 @@ def _inbox_context(user: User, filters: inbox.InboxFilters) -> dict:
             "needs": NEED_LABELS, "statuses": REFERRAL_STATUS_LABELS,
             "prev_url": page_url(result.page - 1) if result.has_prev else "",
             "next_url": page_url(result.page + 1) if result.has_next else "",
-            "tab_url": lambda tab: url_for("referrals.index", tab=tab), "reassign_to": _reassign_choices(user)}
+            "tab_url": lambda tab: url_for("referrals.index", tab=tab), "reassign_to": _reassign_choices(user),
+            "date_errors_oob": is_htmx_request()}
 
 
 def _reassign_choices(user: User) -> list:

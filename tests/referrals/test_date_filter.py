@@ -1,0 +1,95 @@
+"""The inbox's date filter (tryout findings 5 and 6): a date out of the calendar's range, or an end before the
+start, is answered at its field with the audit log's words, on the full page and on the htmx path (where only
+the list is swapped), never a 400 nor a misleading empty list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.customers.helpers import body, tr
+
+
+def _out_of_range() -> str:
+    return tr("Choose a date between 1900-01-01 and 9998-12-31.")
+
+
+def _end_before_start() -> str:
+    return tr("The end date is before the start date.")
+
+
+def _input(page: str, input_id: str) -> str:
+    found = re.search(rf'<input[^>]*id="{input_id}"[^>]*>', page)
+    assert found, f"no input {input_id}"
+    return found.group(0)
+
+
+def _errors(page: str, input_id: str) -> str:
+    found = re.search(rf'<div id="{input_id}-errors"[^>]*>(.*?)</div>', page, re.S)
+    assert found, f"no {input_id}-errors slot"
+    return found.group(1)
+
+
+@pytest.mark.parametrize(("query", "field"), [("start=0001-01-01", "rf-start"), ("end=9999-12-31", "rf-end"),
+                                              ("start=1899-12-31&end=2026-12-01", "rf-start")])
+def test_an_out_of_range_date_is_answered_at_its_field(world, customer, refer, supervisor_client, query, field):
+    refer(world.manager, customer)
+    page = supervisor_client.get(f"/referrals/?tab=branch&{query}")
+    assert page.status_code == 200
+    html = body(page)
+    assert _out_of_range() in _errors(html, field)
+    assert "is-invalid" in _input(html, field) and 'aria-invalid="true"' in _input(html, field)
+    assert f'aria-describedby="{field}-errors"' in _input(html, field)
+    # the list does not pretend to be filtered by a date it did not use
+    assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-row"' not in html
+    assert 'data-testid="referral-filter-error"' in html
+
+
+def test_an_out_of_range_date_on_the_htmx_path(world, customer, refer, supervisor_client):
+    refer(world.manager, customer)
+    response = supervisor_client.hx("GET", "/referrals/?tab=branch&start=0001-01-01")
+    assert response.status_code == 200
+    html = body(response)
+    assert "<html" not in html
+    # what is swapped: the list (which says why it is empty) and, out of band, the date fields' error slots
+    assert 'id="referral-list"' in html and 'data-testid="referral-filter-error"' in html
+    assert re.search(r'<div id="rf-start-errors"[^>]*hx-swap-oob="true"', html)
+    assert _out_of_range() in _errors(html, "rf-start")
+    assert re.search(r'<div id="rf-end-errors"[^>]*hx-swap-oob="true"', html)
+    assert _errors(html, "rf-end").strip() == ""
+
+
+def test_a_fixed_date_clears_the_message_on_the_htmx_path(world, customer, refer, supervisor_client):
+    refer(world.manager, customer)
+    html = body(supervisor_client.hx("GET", "/referrals/?tab=branch&start=2026-12-01"))
+    for field in ("rf-start", "rf-end"):
+        assert re.search(rf'<div id="{field}-errors"[^>]*hx-swap-oob="true"', html)
+        assert _errors(html, field).strip() == ""
+    assert 'data-testid="referral-row"' in html and 'data-testid="referral-filter-error"' not in html
+
+
+def test_the_full_page_has_no_out_of_band_slots(world, customer, refer, supervisor_client):
+    refer(world.manager, customer)
+    html = body(supervisor_client.get("/referrals/?tab=branch&start=2026-12-01"))
+    assert "hx-swap-oob" not in html.split('id="referral-list"')[1].split("</main>")[0]
+    assert html.count('id="rf-start-errors"') == 1
+
+
+def test_start_after_end_is_answered_at_the_end_date(world, customer, refer, supervisor_client):
+    refer(world.manager, customer)
+    for response in (supervisor_client.get("/referrals/?tab=branch&start=2026-12-02&end=2026-12-01"),
+                     supervisor_client.hx("GET", "/referrals/?tab=branch&start=2026-12-02&end=2026-12-01")):
+        assert response.status_code == 200
+        html = body(response)
+        assert _end_before_start() in _errors(html, "rf-end")
+        assert _errors(html, "rf-start").strip() == ""
+        assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-filter-error"' in html
+    page = body(supervisor_client.get("/referrals/?tab=branch&start=2026-12-02&end=2026-12-01"))
+    assert "is-invalid" in _input(page, "rf-end") and "is-invalid" not in _input(page, "rf-start")
+    assert 'value="2026-12-02"' in _input(page, "rf-start") and 'value="2026-12-01"' in _input(page, "rf-end")
+
+
+def test_the_typed_out_of_range_date_stays_in_its_field(supervisor_client):
+    page = body(supervisor_client.get("/referrals/?tab=branch&end=9999-12-31"))
+    assert 'value="9999-12-31"' in _input(page, "rf-end")
