@@ -17,7 +17,8 @@ from app.core.extensions import db
 from app.core.scoping import branch_scope
 from app.core.validation import DayOutOfRange, day_param
 from app.customers.search import id_param
-from app.models import Customer, CustomerShare, Referral, ReferralNeed, ReferralStatus, User
+from app.models import AuditEvent, Customer, CustomerShare, Referral, ReferralNeed, ReferralStatus, User
+from app.referrals.transitions import AUDIT_ACTIONS
 
 TABS = ("to_me", "from_me", "branch")
 SENDER, RECIPIENT = aliased(User), aliased(User)
@@ -115,8 +116,15 @@ def _base() -> Select:
     viewer_shares = (select(CustomerShare.user_id).where(CustomerShare.customer_id == Referral.customer_id,
                                                          CustomerShare.user_id == bindparam("viewer_id"))
                      .exists().label("viewer_shares"))
+    # Who answered for the recipient (a supervisor), read from the accept's audit entry in the row: the
+    # referral keeps no actor, and the customer + action index finds the entry among the customer's few.
+    answered_by = (select(User.display_name).join(AuditEvent, AuditEvent.actor_id == User.id)
+                   .where(AuditEvent.customer_id == Referral.customer_id,
+                          AuditEvent.action == AUDIT_ACTIONS["accept"], AuditEvent.subject_type == "referral",
+                          AuditEvent.subject_id == Referral.id, AuditEvent.actor_id != Referral.recipient_id)
+                   .order_by(AuditEvent.at.desc()).limit(1).scalar_subquery().label("accepted_by_name"))
     # Plain rows, not ORM objects: the inbox only shows them (an action loads its referral again).
-    return (select(*Referral.__table__.c, *ROW_COLUMNS, overdue, viewer_shares)
+    return (select(*Referral.__table__.c, *ROW_COLUMNS, overdue, viewer_shares, answered_by)
             .join(Customer, Customer.id == Referral.customer_id)
             .join(SENDER, SENDER.id == Referral.sender_id)
             .join(RECIPIENT, RECIPIENT.id == Referral.recipient_id))

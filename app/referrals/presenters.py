@@ -37,6 +37,7 @@ class ReferralRow:
     amount: int | None
     reason: str | None  # decline or close reason, masked
     access_label: str
+    accepted_by: str | None  # who accepted for the recipient (a supervisor); None when the recipient did
     actions: list[str] = field(default_factory=list)
     error: str | None = None
     open_action: str | None = None  # the action whose form comes back open (refused input)
@@ -80,6 +81,7 @@ def present(viewer: User, rows) -> list[ReferralRow]:
             note=mask_numbers_in_text(r.note) or None, product=mask_numbers_in_text(r.product) or None,
             amount=r.amount, reason=mask_numbers_in_text(r.decline_reason or r.close_reason) or None,
             access_label=access.get(r.access_given or "", ""),
+            accepted_by=r.accepted_by_name,
             actions=policies.referral_actions(viewer, r),
         ))
     return out

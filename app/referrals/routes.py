@@ -45,7 +45,7 @@ def referral_row_text() -> dict:
             "contact": _("Mark contacted"), "withdraw": _("Withdraw"), "decline": _("Decline"),
             "convert": _("Record the sale"), "close": _("Close without sale"), "reassign": _("Reassign"),
             "between": _("%(sender)s → %(recipient)s"), "sent": _("sent %(when)s"),
-            "accept_by": _("accept by %(when)s"), "prefix": url_for("referrals.index"), "csrf_token": generate_csrf()}
+            "accept_by": _("accept by %(when)s"), "accepted_by": _("accepted by %(name)s"), "prefix": url_for("referrals.index"), "csrf_token": generate_csrf()}
 
 
 def _inbox_context(user: User, filters: inbox.InboxFilters) -> dict:
