@@ -75,6 +75,10 @@ class NoPersonalNumbers:
     message = _l("A full mobile, ID card or credit code number cannot be saved here. Enter it in the Mobile or "
                  "ID card number field; it is shown masked here so you can keep the rest of the text.")
 
+    def __init__(self, message=None) -> None:
+        if message is not None:
+            self.message = message
+
     def __call__(self, form, field) -> None:
         if contains_personal_number(field.data):
             field.data = mask_numbers_in_text(field.data)
@@ -302,8 +306,9 @@ class TierForm(Form):
 
 class RevealForm(Form):
     which = HiddenField(validators=[InputRequired()])
-    reason = StringField(_l("Reason"), validators=_free_text(
-        DataRequired(message=_l("Please give a reason for viewing.")), Length(min=2, max=300)))
+    reason = StringField(_l("Reason"), validators=[
+        DataRequired(message=_l("Please give a reason for viewing.")), Length(min=2, max=300), NoControlCharacters(),
+        NoPersonalNumbers(_l("Please leave the number out of the reason; it is shown masked here."))])
 
 
 class ArchiveForm(Form):

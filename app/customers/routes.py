@@ -273,9 +273,11 @@ def reveal(customer_id: int):
     user = _current()
     customer = load_customer(user, customer_id, "reveal")
     form = RevealForm()
-    if not form.validate_on_submit() or not records.has_stored(customer, form.which.data):
-        return render_template("customers/_reveal_form.html", customer=customer, form=form,
-                               which=form.which.data), 400
+    if not records.has_stored(customer, form.which.data):
+        abort(400)  # no such number: not something a user can type
+    if not form.validate_on_submit():  # the reason: refused where it was typed (the slot swaps a 422 in)
+        return render_template("customers/_reveal_slot.html", customer=customer, form=form, which=form.which.data,
+                               full=policies.sees_full_record(user, customer)), 422
     if not is_fresh(g.get("user_session")):
         target = url_for("auth.reauthenticate", next=url_for("customers.show", customer_id=customer.id))
         return hx_redirect(target, status=401) if is_htmx_request() else redirect(target)

@@ -167,11 +167,30 @@ def test_non_owner_manager_cannot_reveal(world, customer, client_for):
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x"], ids=["empty", "blank", "one-char"])
-def test_reveal_without_a_reason_is_400(world, customer, manager_client, reason):
+def test_reveal_without_a_reason_is_refused_in_the_form(world, customer, manager_client, reason):
+    """A 422 the number's slot swaps in: the masked number, the form open, the message under the reason."""
     response = manager_client.hx("POST", f"/customers/{customer.id}/reveal", {"which": "mobile", "reason": reason})
-    assert response.status_code == 400
-    assert MOBILE not in body(response)
+    assert response.status_code == 422
+    page = body(response)
+    assert MOBILE not in page and "<html" not in page
+    assert 'id="reveal-form-mobile" open' in page and 'is-invalid' in page
     assert reveals() == []
+
+
+def test_a_number_in_the_reveal_reason_comes_back_masked_with_its_own_message(world, customer, manager_client):
+    response = manager_client.hx("POST", f"/customers/{customer.id}/reveal",
+                                 {"which": "id_number", "reason": "核对 13912345678"})
+    assert response.status_code == 422
+    page = body(response)
+    assert "13912345678" not in page and "139****5678" in page
+    assert tr("Please leave the number out of the reason; it is shown masked here.") in page
+    assert ID_NUMBER not in page
+    assert reveals() == []
+
+
+def test_the_number_slots_swap_a_refusal_in(world, customer, manager_client):
+    page = body(manager_client.get(f"/customers/{customer.id}"))
+    assert '<span id="reveal-mobile" data-swap-errors>' in page and '<span id="reveal-id_number" data-swap-errors>' in page
 
 
 def test_reveal_of_an_unknown_field_is_400(world, customer, manager_client):
