@@ -39,7 +39,8 @@ class ReferralRow:
     access_label: str
     accepted_by: str | None  # who accepted for the recipient (a supervisor); None when the recipient did
     actions: list[str] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # a refusal no field of the open form shows (changed meanwhile)
+    field_errors: dict = field(default_factory=dict)  # field of the open action's form -> its message
     open_action: str | None = None  # the action whose form comes back open (refused input)
     typed: dict = field(default_factory=dict)
 
@@ -85,3 +86,10 @@ def present(viewer: User, rows) -> list[ReferralRow]:
             actions=policies.referral_actions(viewer, r),
         ))
     return out
+
+
+def put_errors(row: ReferralRow, errors: dict, fields: tuple[str, ...]) -> None:
+    """A refusal's messages on the row: at the fields the open form shows, the rest above the actions."""
+    row.field_errors = {name: str(message) for name, message in errors.items() if name in fields}
+    rest = [str(message) for name, message in errors.items() if name not in fields]
+    row.error = " ".join(rest) or None

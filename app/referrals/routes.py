@@ -98,9 +98,10 @@ def show(referral_id: int):
 # ---------------------------------------------------------------- status changes
 
 
-def _row_response(user: User, referral_id: int, *, status: int = 200, error=None, action=None, form=None):
+def _row_response(user: User, referral_id: int, *, status: int = 200, errors=None, action=None, form=None):
     row = presenters.present(user, [inbox.one_row(user, referral_id)])[0]
-    row.error, row.open_action = (str(error) if error else None), action
+    row.open_action = action
+    presenters.put_errors(row, errors or {}, TRANSITIONS[action].needs if action else ())
     response = make_response(render_template("referrals/_row.html", row=row, form=form or ActionForm(formdata=None),
                                              reassign_to=_reassign_choices(user)), status)
     response.vary.add("HX-Request")
@@ -119,10 +120,10 @@ def act(referral_id: int, action: str):
     try:
         workflow.act(user, referral, action, expected_version=form.expected_version, given=form.to_input())
     except workflow.ChangedMeanwhile:
-        return _refused(user, referral_id, 409, workflow.CHANGED_MEANWHILE, None, None)
+        return _refused(user, referral_id, 409, {None: workflow.CHANGED_MEANWHILE}, None, None)
     except InvalidInput as exc:
         db.session.rollback()
-        return _refused(user, referral_id, 422, next(iter(exc.errors.values())), action, form)
+        return _refused(user, referral_id, 422, exc.errors, action, form)
     db.session.commit()
     if is_htmx_request():
         return _row_response(user, referral_id)
@@ -130,11 +131,11 @@ def act(referral_id: int, action: str):
     return redirect_or_hx(safe_referrer() or url_for("referrals.index"))
 
 
-def _refused(user: User, referral_id: int, status: int, message, action, form):
+def _refused(user: User, referral_id: int, status: int, errors: dict, action, form):
     db.session.expire_all()
     if is_htmx_request():
-        return _row_response(user, referral_id, status=status, error=message, action=action, form=form)
-    flash(str(message), "warning")
+        return _row_response(user, referral_id, status=status, errors=errors, action=action, form=form)
+    flash(" ".join(str(message) for message in errors.values()), "warning")
     return redirect_or_hx(url_for("referrals.show", referral_id=referral_id))
 
 

@@ -80,6 +80,21 @@ def _text(value: str | None, field: str, *, missing, limit: int) -> str:
     return text[:limit]
 
 
+def _sale(given: ActionInput) -> tuple[str, int]:
+    """The product and amount won; both are checked, so a refusal names every field in error at once."""
+    errors: dict = {}
+    try:
+        product = _text(given.product, "product", missing=PRODUCT_NEEDED, limit=60)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    amount = parse_amount(given.amount)
+    if amount is None:
+        errors["amount"] = _amount_refusal(given.amount)
+    if errors:
+        raise InvalidInput(errors)
+    return product, amount
+
+
 def _grant_access(actor: User, referral: Referral) -> str:
     """Shared access (the default) or the ownership, as the branch configures; returns what was given."""
     branch = db.session.get(Branch, referral.branch_id)
@@ -122,10 +137,7 @@ def act(actor: User, referral: Referral, action: str, *, expected_version: int,
     elif action == "contact":
         referral.contacted_at = now
     elif action == "convert":
-        product = _text(given.product, "product", missing=PRODUCT_NEEDED, limit=60)
-        amount = parse_amount(given.amount)
-        if amount is None:
-            raise InvalidInput({"amount": _amount_refusal(given.amount)})
+        product, amount = _sale(given)
         referral.product, referral.amount = details["product"], details["amount"] = product, amount
         referral.finished_at = now
     elif action == "close":
