@@ -187,6 +187,9 @@ def mobile_last4_query(raw: str | None) -> str | None:
     return digits if _FOUR_DIGITS.fullmatch(digits) else None
 
 
+_LAST4_LABEL = re.compile(r"^(?:手机)?(?:尾号|后四位|末四位|后4位|末4位)[:：\s]*")
+
+
 def classify_search_term(raw: str | None) -> tuple[str, str]:
     """Classify a search box entry as mobile, id_number, uscc, last4, partial_number or name."""
     text = _nfkc(raw)
@@ -197,8 +200,9 @@ def classify_search_term(raw: str | None) -> tuple[str, str]:
             return kind, parse(text)
         except ValidationError:
             pass
-    if _FOUR_DIGITS.fullmatch(compact):
-        return "last4", compact
+    last4 = _LAST4_LABEL.sub("", compact, count=1)  # 尾号6771, 后四位8000: how staff say it
+    if _FOUR_DIGITS.fullmatch(last4):
+        return "last4", last4
     # Number fragments are refused by search (no LIKE over numbers), never treated as names.
     if _PARTIAL_NUMBER.fullmatch(compact):
         return "partial_number", compact.removeprefix("+").upper()

@@ -299,6 +299,10 @@ def test_mobile_last4_query(raw: str | None, expected: str | None) -> None:
         ("91110000600037341l", ("uscc", VALID_USCC)),
         ("5678", ("last4", "5678")),
         ("５６７８", ("last4", "5678")),
+        ("尾号6771", ("last4", "6771")),  # as staff say it
+        ("后四位 8000", ("last4", "8000")),
+        ("手机尾号：６７７１", ("last4", "6771")),
+        ("尾号", ("name", "尾号")),
         ("12345", ("partial_number", "12345")),
         ("1381234", ("partial_number", "1381234")),
         ("010-12345678", ("partial_number", "01012345678")),
