@@ -3,6 +3,7 @@ odd-but-valid input is normalised; consent for sensitive data (H1); mass assignm
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -227,3 +228,14 @@ def test_the_sensitive_consent_shows_with_the_individual_section_only(world, man
     start = page.index('data-testid="consent-sensitive"')
     assert 'data-shown-for="individual"' in page[start - 80:start] and 'name="sensitive_consent"' in page[start:]
     assert page.count('data-shown-for="individual"') == 2  # the person's section and the consent
+
+
+def test_a_refused_mobile_on_the_edit_form_says_what_was_typed_not_the_stored_number(world, make_customer,
+                                                                                      manager_client):
+    customer = make_customer(world.manager, name="王五")
+    response = manager_client.form(f"/customers/{customer.id}/edit", {
+        **FORM, "name": "王五", "mobile": "12345", "sensitive_consent": "y", "version": str(customer.version)})
+    assert response.status_code == 200
+    mobile_input = re.search(r'<input[^>]*name="mobile"[^>]*>', body(response)).group(0)
+    assert tr("leave empty to keep") not in mobile_input
+    assert tr("typed before: %(masked)s · please type again", masked="*****") in mobile_input  # 12345, masked
