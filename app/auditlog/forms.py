@@ -1,4 +1,4 @@
-"""The audit log's GET filter form: dates, staff member, kind of action, one customer."""
+"""The audit log's GET filter form: dates, staff member, branch (admin), kind of action, one customer."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class AuditFilterForm(Form):
     date_from = DateField(_l("From"), validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField(_l("To"), validators=[Optional()], format="%Y-%m-%d")
     actor = SelectField(_l("Staff member"), coerce=optional_int, choices=[], validate_choice=False)
+    branch = SelectField(_l("Branch"), coerce=optional_int, choices=[], validate_choice=False)  # admin only
     action = SelectField(_l("Action"), choices=[], default="", invalid_choice_message=INVALID_CHOICE)
     customer = HiddenField(filters=[optional_int])
     page = HiddenField(filters=[optional_int])

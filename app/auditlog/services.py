@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -118,6 +119,7 @@ class AuditFilters:
     date_from: date | None = None
     date_to: date | None = None
     actor_id: int | None = None
+    branch_id: int | None = None  # admin only (policies.sees_every_branch); ignored for anyone else
     action: str = ""
     customer_id: int | None = None
     page: int = 1
@@ -137,6 +139,7 @@ class AuditLine:
     customer_viewable: bool
     sentence: str
     ip: str
+    branch: str = ""  # the event's branch, for readers who see every branch ("" for the others)
 
 
 @dataclass
@@ -145,6 +148,7 @@ class AuditPage:
     page: int
     has_next: bool
     filters: AuditFilters = field(default_factory=AuditFilters)
+    invalid: bool = False  # the filter could not be applied: no events are read, the form says why
 
     @property
     def has_prev(self) -> bool:
@@ -165,6 +169,8 @@ def events_query(viewer: User, filters: AuditFilters):
         stmt = stmt.where(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1)))
     if filters.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.branch_id and policies.sees_every_branch(viewer):
+        stmt = stmt.where(AuditEvent.branch_id == filters.branch_id)  # ix_audit_event_branch_at, as a supervisor's
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
     if filters.customer_id:
@@ -180,12 +186,35 @@ def audit_page(viewer: User, filters: AuditFilters, *, per_page: int = PER_PAGE)
     return AuditPage(present(viewer, events[:per_page]), page, len(events) > per_page, filters)
 
 
+def unread_page(filters: AuditFilters) -> AuditPage:
+    """The answer to a filter that cannot be applied (a bad date, the end before the start): no events at all,
+    rather than events that only seem to honour it."""
+    return AuditPage([], 1, False, filters, invalid=True)
+
+
 def staff_choices(viewer: User) -> list[tuple[int, str]]:
-    """Whose actions the viewer may filter by: the staff of their branch (admin: everyone)."""
-    rows = db.session.execute(staff_visible_to(viewer).with_only_columns(User.id, User.display_name,
-                                                                         User.employee_no)
-                              .order_by(User.display_name)).all()
-    return [(r.id, f"{r.display_name} ({r.employee_no})") for r in rows]
+    """Whose actions the viewer may filter by: the staff of their branch (admin: everyone, each with a branch)."""
+    every_branch = policies.sees_every_branch(viewer)
+    columns = [User.id, User.display_name, User.employee_no]
+    stmt = staff_visible_to(viewer).with_only_columns(*columns)
+    if every_branch:  # one join, not a look-up a person
+        stmt = stmt.add_columns(Branch.name.label("branch")).outerjoin(Branch, Branch.id == User.branch_id)
+    rows = db.session.execute(stmt.order_by(User.display_name)).all()
+    return [(r.id, f"{r.display_name} ({r.employee_no})" + (f" · {r.branch}" if every_branch and r.branch else ""))
+            for r in rows]
+
+
+def branch_choices(viewer: User) -> list[tuple[int, str]]:
+    """The branches a reader who sees every branch may filter by, by code (nobody else gets the filter)."""
+    if not policies.sees_every_branch(viewer):
+        return []
+    return [(r.id, r.name) for r in db.session.execute(select(Branch.id, Branch.name).order_by(Branch.code))]
+
+
+def join_sentences(parts: Iterable[str]) -> str:
+    """Sentences one after another: Chinese runs them on (a full stop 。 needs no space), English spaces them."""
+    locale = get_locale()
+    return ("" if locale is not None and locale.language in ("zh", "ja") else " ").join(parts)
 
 
 # ---------------------------------------------------------------- the presenter
@@ -196,8 +225,11 @@ class _Names:
 
     def __init__(self, viewer: User, events: list[AuditEvent]):
         users, customers, branches, teams, partners = set(), set(), set(), set(), set()
+        every_branch = policies.sees_every_branch(viewer)
         for event in events:
             users.add(event.actor_id)
+            if every_branch and event.branch_id:
+                branches.add(event.branch_id)  # the branch column, in the same one query as branch subjects
             if event.customer_id:
                 customers.add(event.customer_id)
             details = event.details or {}
@@ -266,9 +298,20 @@ def _customer_value(name: str, value: Any) -> str:
               "asset_band": LABELS.assets, "turnover_band": LABELS.turnover}.get(name)
     if labels is not None:
         return labels.get(str(value), str(value))
-    if name == "loan_need_amount":
-        return mask("amount", value)
+    if name == "loan_need_amount":  # yuan, written with its unit (the form asks in 万元)
+        return _("%(amount)s yuan", amount=mask("amount", value))
     return mask_numbers_in_text(str(value))
+
+
+def _customer_update(details: dict) -> str:
+    """One field's change. Values are stored masked, so two different addresses in one district can read the
+    same: then the line says that it changed, not a change from a value to itself."""
+    name = details.get("field", "")
+    label = LABELS.field.get(name, name)
+    old, new = _customer_value(name, details.get("old")), _customer_value(name, details.get("new"))
+    if old == new and "*" in new:
+        return _("%(field)s changed (the values are masked).", field=label)
+    return _("%(field)s: %(old)s → %(new)s", field=label, old=old, new=new)
 
 
 def _record_value(names: _Names, name: str, value: Any) -> str:
@@ -337,7 +380,7 @@ def _appointment(details: dict) -> str:
         parts.append(_("Status: %(status)s.", status=LABELS.appointment_status.get(str(details["status"]), "—")))
     if "reason" in details:
         parts.append(_("Reason: %(reason)s", reason=_reason(details)))
-    return " ".join(parts)
+    return join_sentences(parts)
 
 
 def _queue_no(details: dict) -> str:
@@ -357,7 +400,7 @@ def _walk_in(details: dict) -> str:
         parts.append(_("Appointment with %(name)s.", name=details["booked_with"]))
     if details.get("alerted"):
         parts.append(_("The owner was alerted."))
-    return " ".join(parts)
+    return join_sentences(parts)
 
 
 def _follow_up(action: str, details: dict) -> str:
@@ -374,7 +417,7 @@ def _follow_up(action: str, details: dict) -> str:
         parts.append(_("From %(old)s to %(new)s.", old=details.get("old") or "—", new=details.get("new") or "—"))
     if "reason" in details:
         parts.append(_("Reason: %(reason)s", reason=_reason(details)))
-    return " ".join(parts)
+    return join_sentences(parts)
 
 
 def _referral(action: str, details: dict) -> str:
@@ -394,7 +437,7 @@ def _referral(action: str, details: dict) -> str:
         parts.append(_("Note: %(note)s", note=mask_numbers_in_text(str(details["note"]))))
     if "reason" in details:
         parts.append(_("Reason: %(reason)s", reason=_reason(details)))
-    return " ".join(parts)
+    return join_sentences(parts)
 
 
 def _introducer(names: _Names, details: dict) -> str:
@@ -402,7 +445,7 @@ def _introducer(names: _Names, details: dict) -> str:
                new=names.introducer(details.get("new")))]
     if details.get("reason"):
         parts.append(_("Reason: %(reason)s", reason=_reason(details)))
-    return " ".join(parts)
+    return join_sentences(parts)
 
 
 def _partner_fields(names: _Names, event: AuditEvent, details: dict) -> str:
@@ -435,9 +478,7 @@ SENTENCES: dict[str, SentenceMaker] = {
     "customer_create": lambda n, e, d: _("New record with: %(fields)s.", fields=_("; ").join(
         _("%(field)s: %(new)s", field=LABELS.field.get(k, k), new=_customer_value(k, v))
         for k, v in (d.get("fields") or {}).items()) or _empty()),
-    "customer_update": lambda n, e, d: _("%(field)s: %(old)s → %(new)s", field=LABELS.field.get(
-        d.get("field", ""), d.get("field", "")), old=_customer_value(d.get("field", ""), d.get("old")),
-        new=_customer_value(d.get("field", ""), d.get("new"))),
+    "customer_update": lambda n, e, d: _customer_update(d),
     "customer_reassign": lambda n, e, d: _("Owner changed from %(old)s to %(new)s.", old=n.user(d.get("old")),
                                            new=n.user(d.get("new"))),
     "tier_change": lambda n, e, d: _("Tier %(old)s → %(new)s. Reason: %(reason)s", old=d.get("old") or "—",
@@ -496,6 +537,7 @@ def present(viewer: User, events: Iterable[AuditEvent]) -> list[AuditLine]:
     events = list(events)
     names = _Names(viewer, events)
     tz = current_app.config["DISPLAY_TIMEZONE"]
+    every_branch = policies.sees_every_branch(viewer)
     lines = []
     for event in events:
         details = event.details if isinstance(event.details, dict) else {}
@@ -513,5 +555,6 @@ def present(viewer: User, events: Iterable[AuditEvent]) -> list[AuditLine]:
             customer_viewable=customer is not None,
             sentence=sentence or "—",
             ip=event.ip or "",
+            branch=(names.branches.get(event.branch_id) or "—") if every_branch else "",
         ))
     return lines
