@@ -54,5 +54,19 @@ def field_errors(response, field: str) -> str:
     return found.group(1)
 
 
+def input_tag(page: str, input_id: str) -> str:
+    """The <input> element with this id, as rendered (its classes and aria attributes)."""
+    found = re.search(rf'<input[^>]*id="{input_id}"[^>]*>', page)
+    assert found, f"no input {input_id}"
+    return found.group(0)
+
+
+def error_slot(page: str, input_id: str) -> str:
+    """What the <div id="<input id>-errors"> slot holds."""
+    found = re.search(rf'<div id="{input_id}-errors"[^>]*>(.*?)</div>', page, re.S)
+    assert found, f"no {input_id}-errors slot"
+    return found.group(1)
+
+
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0

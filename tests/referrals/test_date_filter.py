@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.customers.helpers import body, tr
+from tests.customers.helpers import body, error_slot, input_tag, tr
 
 
 def _out_of_range() -> str:
@@ -19,16 +19,7 @@ def _end_before_start() -> str:
     return tr("The end date is before the start date.")
 
 
-def _input(page: str, input_id: str) -> str:
-    found = re.search(rf'<input[^>]*id="{input_id}"[^>]*>', page)
-    assert found, f"no input {input_id}"
-    return found.group(0)
 
-
-def _errors(page: str, input_id: str) -> str:
-    found = re.search(rf'<div id="{input_id}-errors"[^>]*>(.*?)</div>', page, re.S)
-    assert found, f"no {input_id}-errors slot"
-    return found.group(1)
 
 
 @pytest.mark.parametrize(("query", "field"), [("start=0001-01-01", "rf-start"), ("end=9999-12-31", "rf-end"),
@@ -38,9 +29,9 @@ def test_an_out_of_range_date_is_answered_at_its_field(world, customer, refer, s
     page = supervisor_client.get(f"/referrals/?tab=branch&{query}")
     assert page.status_code == 200
     html = body(page)
-    assert _out_of_range() in _errors(html, field)
-    assert "is-invalid" in _input(html, field) and 'aria-invalid="true"' in _input(html, field)
-    assert f'aria-describedby="{field}-errors"' in _input(html, field)
+    assert _out_of_range() in error_slot(html, field)
+    assert "is-invalid" in input_tag(html, field) and 'aria-invalid="true"' in input_tag(html, field)
+    assert f'aria-describedby="{field}-errors"' in input_tag(html, field)
     # the list does not pretend to be filtered by a date it did not use
     assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-row"' not in html
     assert 'data-testid="referral-filter-error"' in html
@@ -55,9 +46,9 @@ def test_an_out_of_range_date_on_the_htmx_path(world, customer, refer, superviso
     # what is swapped: the list (which says why it is empty) and, out of band, the date fields' error slots
     assert 'id="referral-list"' in html and 'data-testid="referral-filter-error"' in html
     assert re.search(r'<div id="rf-start-errors"[^>]*hx-swap-oob="true"', html)
-    assert _out_of_range() in _errors(html, "rf-start")
+    assert _out_of_range() in error_slot(html, "rf-start")
     assert re.search(r'<div id="rf-end-errors"[^>]*hx-swap-oob="true"', html)
-    assert _errors(html, "rf-end").strip() == ""
+    assert error_slot(html, "rf-end").strip() == ""
 
 
 def test_a_fixed_date_clears_the_message_on_the_htmx_path(world, customer, refer, supervisor_client):
@@ -65,7 +56,7 @@ def test_a_fixed_date_clears_the_message_on_the_htmx_path(world, customer, refer
     html = body(supervisor_client.hx("GET", "/referrals/?tab=branch&start=2026-12-01"))
     for field in ("rf-start", "rf-end"):
         assert re.search(rf'<div id="{field}-errors"[^>]*hx-swap-oob="true"', html)
-        assert _errors(html, field).strip() == ""
+        assert error_slot(html, field).strip() == ""
     assert 'data-testid="referral-row"' in html and 'data-testid="referral-filter-error"' not in html
 
 
@@ -82,14 +73,14 @@ def test_start_after_end_is_answered_at_the_end_date(world, customer, refer, sup
                      supervisor_client.hx("GET", "/referrals/?tab=branch&start=2026-12-02&end=2026-12-01")):
         assert response.status_code == 200
         html = body(response)
-        assert _end_before_start() in _errors(html, "rf-end")
-        assert _errors(html, "rf-start").strip() == ""
+        assert _end_before_start() in error_slot(html, "rf-end")
+        assert error_slot(html, "rf-start").strip() == ""
         assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-filter-error"' in html
     page = body(supervisor_client.get("/referrals/?tab=branch&start=2026-12-02&end=2026-12-01"))
-    assert "is-invalid" in _input(page, "rf-end") and "is-invalid" not in _input(page, "rf-start")
-    assert 'value="2026-12-02"' in _input(page, "rf-start") and 'value="2026-12-01"' in _input(page, "rf-end")
+    assert "is-invalid" in input_tag(page, "rf-end") and "is-invalid" not in input_tag(page, "rf-start")
+    assert 'value="2026-12-02"' in input_tag(page, "rf-start") and 'value="2026-12-01"' in input_tag(page, "rf-end")
 
 
 def test_the_typed_out_of_range_date_stays_in_its_field(supervisor_client):
     page = body(supervisor_client.get("/referrals/?tab=branch&end=9999-12-31"))
-    assert 'value="9999-12-31"' in _input(page, "rf-end")
+    assert 'value="9999-12-31"' in input_tag(page, "rf-end")
