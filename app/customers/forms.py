@@ -67,6 +67,18 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+class NameRequired:
+    """Required like DataRequired (the field is marked required), with the message naming what the label asks
+    for: a person's 姓名, a business's 名称."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        if not (field.data or "").strip():
+            raise StopValidation(_l("Please enter the business name.") if form.kind.data == "business"
+                                 else _l("Please enter the full name."))
+
+
 class NoPersonalNumbers:
     """Free text may not hold a full mobile, ID number or 个体工商户 credit code (README, privacy): the
     field is refused with a message pointing to the number fields, and comes back with the number masked,
@@ -115,7 +127,7 @@ class CustomerForm(Form):
     INLINE_FIELDS = ("mobile", "id_number", "uscc", "name", "contact_name")  # checked as the user types
 
     kind = SelectField(_l("Type"), choices=_choices(KIND_LABELS), default="individual")
-    name = StringField(_l("Name"), validators=_free_text(Length(max=100)))  # required: validate_name
+    name = StringField(_l("Name"), validators=_free_text(NameRequired(), Length(max=100)))
     # No Optional() on fields with a conditional "required" check: Optional() stops the chain, so the
     # validate_<field> method below would never see an empty value.
     mobile = StringField(_l("Mobile"), validators=[Length(max=40)])
@@ -272,12 +284,6 @@ class CustomerForm(Form):
             self.parsed_uscc = parse_uscc(field.data)
         except InputError as exc:
             raise ValidationError(exc.message) from None
-
-    def validate_name(self, field) -> None:
-        # A person has a 姓名, a business a 名称: the message names what the label asks for.
-        if not (field.data or "").strip():
-            raise StopValidation(_l("Please enter the business name.") if self.kind.data == "business"
-                                 else _l("Please enter the full name."))
 
     def validate_contact_name(self, field) -> None:
         if self.kind.data == "business" and not field.data:
