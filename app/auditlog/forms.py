@@ -7,7 +7,7 @@ from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Optional
 
 from app.core.forms import Form
-from app.core.validation import EARLIEST_DAY, LATEST_DAY
+from app.core.validation import DAY_OUT_OF_RANGE, EARLIEST_DAY, END_BEFORE_START, LATEST_DAY
 
 INVALID_CHOICE = _l("Not a valid choice.")
 
@@ -40,9 +40,9 @@ class AuditFilterForm(Form):
         ok = super().validate(extra_validators)
         for field in (self.date_from, self.date_to):
             if field.data and not EARLIEST_DAY <= field.data <= LATEST_DAY:
-                field.errors = [_l("Choose a date between 1900-01-01 and 9998-12-31.")]
+                field.errors = [DAY_OUT_OF_RANGE]
                 field.data, ok = None, False
         if self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
-            self.date_to.errors = [_l("The end date is before the start date.")]
+            self.date_to.errors = [END_BEFORE_START]
             return False
         return ok

@@ -219,6 +219,9 @@ def _id_string(raw: str) -> str:
 # Days a filter may name: before 1900 nothing was recorded; after 9998 a period's end (+1 day, +32 days)
 # would leave the calendar. Either side cannot become a UTC instant on every engine.
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+# What a date filter says of a day outside them, and of a range that ends before it starts (every list alike).
+DAY_OUT_OF_RANGE = _l("Choose a date between 1900-01-01 and 9998-12-31.")
+END_BEFORE_START = _l("The end date is before the start date.")
 
 
 class DayOutOfRange(ValueError):

@@ -8,14 +8,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.core import clock, policies, refdata, worker_copies
 from app.core.extensions import db
 from app.core.scoping import branch_scope
-from app.core.validation import DayOutOfRange, day_param
+from app.core.validation import DAY_OUT_OF_RANGE, END_BEFORE_START, DayOutOfRange, day_param
 from app.customers.search import id_param
 from app.models import AuditEvent, Customer, CustomerShare, Referral, ReferralNeed, ReferralStatus, User
 from app.referrals.transitions import AUDIT_ACTIONS
@@ -31,11 +30,6 @@ def tabs_for(user: User) -> tuple[str, ...]:
     if user.role == "manager":
         return ("to_me", "from_me")
     return ("branch", "from_me") if user.role == "supervisor" else ("branch",)
-
-
-# The audit log's words for the same mistakes (auditlog/forms.py), so both filters say them alike.
-DAY_OUT_OF_RANGE = _l("Choose a date between 1900-01-01 and 9998-12-31.")
-END_BEFORE_START = _l("The end date is before the start date.")
 
 
 def _typed_day(values, name: str, errors: dict, typed: dict) -> date | None:
