@@ -250,7 +250,7 @@ def build(kind: str, customers: int = FULL_SIZE) -> dict:
                                       Customer.status, Customer.name).order_by(Customer.id)).all()
         for start in range(0, len(created), CHUNK):
             bulk_insert(conn, CustomerNameKey.__table__,
-                        key_rows((c.id, c.branch_id, c.name) for c in created[start:start + CHUNK]))
+                        key_rows((c.id, c.branch_id, c.owner_id, c.name) for c in created[start:start + CHUNK]))
         timings["name_keys"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         tier_rows, audit_rows = [], []

@@ -104,7 +104,7 @@ def _demo_customers(branches, *, customers_per_branch: int, seed: int) -> None:
             select(Customer.id, Customer.owner_id, Customer.created_at, Customer.name)
             .where(Customer.branch_id == branch.id)
         ).all()
-        db.session.execute(insert(CustomerNameKey), key_rows((c.id, branch.id, c.name) for c in created))
+        db.session.execute(insert(CustomerNameKey), key_rows((c.id, branch.id, c.owner_id, c.name) for c in created))
         activities = []
         for customer_id, owner_id, created_at, _name in created:
             activities.extend(activity_rows(customer_id=customer_id, branch_id=branch.id, user_id=owner_id,

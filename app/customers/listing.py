@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, false, func, literal_column, select, true, union_all
 from sqlalchemy.sql import operators
 
 from app.core import policies, worker_copies
@@ -97,17 +97,27 @@ def _name_matches(shape: ListShape):
     """The ids a name term finds. For a viewer who sees colleagues' customers masked, every key (any part of the
     name, its pinyin, its initials) finds only the customers they see in full, their own and those shared with
     them; the others only by the mask's own first character (张* by 张): searching 小明 or zxm would otherwise
-    tell which masked 王** is 王小明."""
+    tell which masked 王** is 王小明. Each part is read from an index alone (the key's copy of the owner),
+    not a customer row per key."""
     keys = _name_keys(shape)
     if not shape.names_masked:
         return keys
-    seen = CUSTOMER.alias("seen")
     viewer = bindparam("viewer_id")
-    may_find = [seen.c.owner_id == viewer,
-                seen.c.id.in_(select(SHARE.c.customer_id).where(SHARE.c.user_id == viewer))]
-    if shape.walk:  # a one-character term: what the mask shows
-        may_find.append(func.substr(seen.c.name_search, 1, 1) == bindparam("term_from"))
-    return keys.join(seen, seen.c.id == NAME_KEY.c.customer_id).where(or_(*may_find))
+    found = [keys.where(NAME_KEY.c.owner_id == viewer),
+             keys.where(NAME_KEY.c.customer_id.in_(select(SHARE.c.customer_id).where(SHARE.c.user_id == viewer)))]
+    if shape.walk:  # a one-character term: also what the mask shows, the name's first character
+        found.append(_shown_by_mask(shape))
+    return union_all(*found)
+
+
+def _shown_by_mask(shape: ListShape):
+    """The customers whose name starts with the (one-character) term, from the name index."""
+    named = CUSTOMER.alias("named")
+    shown = select(named.c.id).where(named.c.archived_at.is_(None), named.c.name_search >= bindparam("term_from"),
+                                     named.c.name_search < bindparam("term_to"))
+    if shape.scope == "branch":
+        shown = shown.where(named.c.branch_id == bindparam("branch_id"))
+    return shown
 
 
 def _where(shape: ListShape):
@@ -149,8 +159,9 @@ def _total(shape: ListShape, where):
     if shape.name_only and shape.scope != "none":
         # Only active customers have keys (records.archive_customer drops them): a name search alone is
         # counted from the key index, without reading a customer row per match.
-        matches = _name_matches(shape).distinct().limit(bindparam("cap", type_=Integer)).subquery()
-        return select(func.count()).select_from(matches).scalar_subquery()
+        (matched_id,) = _name_matches(shape).subquery().c
+        found = select(matched_id).distinct().limit(bindparam("cap", type_=Integer)).subquery()
+        return select(func.count()).select_from(found).scalar_subquery()
     return counted
 
 

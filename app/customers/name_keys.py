@@ -64,17 +64,18 @@ def term_range(term: str) -> tuple[str, str] | None:
     return term, term[:-1] + chr(ord(term[-1]) + 1)
 
 
-def key_rows(customers: Iterable[tuple[int, int, str]]) -> list[dict]:
-    """Rows of customer_name_key for (customer id, branch id, name) triples: for bulk loads."""
-    return [{"customer_id": customer_id, "branch_id": branch_id, "key": key}
-            for customer_id, branch_id, name in customers for key in sorted(name_keys(name))]
+def key_rows(customers: Iterable[tuple[int, int, int, str]]) -> list[dict]:
+    """Rows of customer_name_key for (customer id, branch id, owner id, name): for bulk loads."""
+    return [{"customer_id": customer_id, "branch_id": branch_id, "owner_id": owner_id, "key": key}
+            for customer_id, branch_id, owner_id, name in customers for key in sorted(name_keys(name))]
 
 
-def write_name_keys(connection, customer_id: int, branch_id: int, name: str) -> None:
+def write_name_keys(connection, customer) -> None:
     """Replace one active customer's keys. Every writer of a customer's name, branch or archived state
-    calls this or drop_name_keys: the list counts name matches from this table alone."""
-    drop_name_keys(connection, customer_id)
-    rows = key_rows([(customer_id, branch_id, name)])
+    calls this or drop_name_keys: the list counts name matches from this table alone. (An owner change
+    needs no call: a trigger copies it, app/models/tally.py.)"""
+    drop_name_keys(connection, customer.id)
+    rows = key_rows([(customer.id, customer.branch_id, customer.owner_id, customer.name)])
     if rows:
         connection.execute(insert(_TABLE), rows)
 

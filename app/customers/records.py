@@ -150,7 +150,7 @@ def _insert_customer(actor: User, data: CustomerData, owner_id: int) -> Customer
     customer.tier = suggest_tier(customer, load_tier_rules())
     db.session.add(customer)
     _flush_or_refuse(actor, actor.branch_id, data)
-    write_name_keys(db.session, customer.id, customer.branch_id, customer.name)
+    write_name_keys(db.session, customer)
     db.session.add(TierChange(customer_id=customer.id, from_tier=None, to_tier=customer.tier,
                               suggested_tier=customer.tier, reason="",  # shown as "suggested by the tier rules", in the reader's language
                               user_id=actor.id, at=now))
@@ -243,7 +243,7 @@ def update_customer(actor: User, customer: Customer, data: CustomerData, *, expe
     except StaleDataError:
         raise EditConflict(customer, []) from None
     if renamed:  # after the flush: an earlier statement would flush the row (and bump its version) twice
-        write_name_keys(db.session, customer_id, branch_id, data.name)
+        write_name_keys(db.session, customer)
     introducer_tally.status_changed(customer_id, old_status, data.status)
     for diff in differences:
         audit.record(actor, "customer_update", subject_type="customer", subject_id=customer_id,
@@ -289,7 +289,7 @@ def restore_customer(actor: User, customer: Customer) -> None:
     audit.record(actor, "customer_restore", subject_type="customer", subject_id=customer.id,
                  customer_id=customer.id, branch_id=customer.branch_id)
     db.session.flush()
-    write_name_keys(db.session, customer.id, customer.branch_id, customer.name)
+    write_name_keys(db.session, customer)
 
 
 def reassign_customers(actor: User, customer_ids: list[int], new_owner_id: int) -> list[Customer]:

@@ -257,6 +257,8 @@ class CustomerNameKey(db.Model):
     __table_args__ = (
         Index("ix_customer_name_key_key", "key", "customer_id"),  # admin: every branch
         Index("ix_customer_name_key_customer_id", "customer_id"),  # rewriting one customer's keys
+        # A manager's search finds colleagues' customers only by the mask: their own keys, from the index alone.
+        Index("ix_customer_name_key_owner", "branch_id", "owner_id", "key", "customer_id"),
         {"sqlite_with_rowid": False},
     )
 
@@ -264,6 +266,9 @@ class CustomerNameKey(db.Model):
     key: Mapped[str] = mapped_column(String(60).with_variant(String(60, collation="C"), "postgresql"),
                                      primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    # A copy of customer.owner_id, kept by a trigger (app/models/tally.py); no foreign key of its own, the
+    # customer's is the one that counts.
+    owner_id: Mapped[int]
 
 
 class Activity(db.Model):

@@ -1,4 +1,5 @@
-"""How many active customers each branch has, kept by the database itself.
+"""How many active customers each branch has, kept by the database itself; and each name key's copy of its
+customer's owner (app/customers/listing.py: a manager's name search reads its own keys from one index).
 
 The unfiltered customer list shows its total on every view; counting a branch's 10,000 index entries
 was the costliest statement of the page on both databases. Triggers keep this tally on every insert,
@@ -38,6 +39,9 @@ SQLITE_TRIGGERS = (
       UPDATE customer_tally SET active = active - 1 WHERE branch_id = OLD.branch_id AND OLD.archived_at IS NULL;
       UPDATE customer_tally SET active = active + 1 WHERE branch_id = NEW.branch_id AND NEW.archived_at IS NULL;
     END""",
+    """CREATE TRIGGER IF NOT EXISTS customer_name_key_owner AFTER UPDATE OF owner_id ON customer
+    WHEN OLD.owner_id <> NEW.owner_id
+    BEGIN UPDATE customer_name_key SET owner_id = NEW.owner_id WHERE customer_id = NEW.id; END""",
 )
 
 POSTGRESQL_TRIGGERS = (
@@ -64,6 +68,13 @@ POSTGRESQL_TRIGGERS = (
     FOR EACH ROW WHEN ((OLD.archived_at IS NULL) IS DISTINCT FROM (NEW.archived_at IS NULL)
                        OR OLD.branch_id IS DISTINCT FROM NEW.branch_id)
     EXECUTE FUNCTION customer_tally_change()""",
+    """CREATE OR REPLACE FUNCTION customer_name_key_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE customer_name_key SET owner_id = NEW.owner_id WHERE customer_id = NEW.id;
+      RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER customer_name_key_owner AFTER UPDATE OF owner_id ON customer
+    FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id) EXECUTE FUNCTION customer_name_key_owner()""",
 )
 
 RECOUNT = (

@@ -40,7 +40,7 @@ def upgrade():
 
     # Existing active customers (archived ones are found by no name): their keys as the app computes them
     # (migrations run inside the app).
-    from app.customers.name_keys import key_rows
+    from app.customers.name_keys import name_keys
 
     bind = op.get_bind()
     keys = sa.table('customer_name_key', sa.column('branch_id', sa.Integer), sa.column('key', sa.String),
@@ -52,7 +52,8 @@ def upgrade():
                             .order_by(customer.c.id).limit(BATCH)).all()
         if not rows:
             break
-        values = key_rows((r.id, r.branch_id, r.name) for r in rows)
+        values = [{'customer_id': r.id, 'branch_id': r.branch_id, 'key': key}
+                  for r in rows for key in sorted(name_keys(r.name))]
         if values:
             bind.execute(keys.insert(), values)
         last = rows[-1].id

@@ -129,3 +129,20 @@ def test_the_count_of_a_managers_name_search_counts_only_what_they_may_find(worl
     page = body(manager_client.get("/customers/?q=海燕"))
     assert {int(i) for i in ROW_RE.findall(page)} == {mine.id}
     assert "1 位客户" in page
+
+
+def test_a_manager_finds_by_any_part_exactly_the_customers_they_own_now(world, make_customer, manager_client):
+    """The key table's copy of the owner follows every owner change (a trigger on customer.owner_id): reassigned to
+    the manager, a colleague's 林海燕 is found by 海燕; reassigned away, only by the mask's 林."""
+    from app.models import CustomerNameKey
+
+    theirs = make_customer(world.colleague, name="林海燕")
+    assert theirs.id not in found(manager_client, "海燕")
+    records.reassign_customers(world.supervisor, [theirs.id], world.manager.id)
+    db.session.commit()
+    assert theirs.id in found(manager_client, "海燕") and theirs.id in found(manager_client, "lhy")
+    assert set(db.session.scalars(db.select(CustomerNameKey.owner_id)
+                                  .where(CustomerNameKey.customer_id == theirs.id))) == {world.manager.id}
+    records.reassign_customers(world.supervisor, [theirs.id], world.colleague.id)
+    db.session.commit()
+    assert theirs.id not in found(manager_client, "海燕") and theirs.id in found(manager_client, "林")
