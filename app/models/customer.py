@@ -152,9 +152,9 @@ class Customer(db.Model):
         Index("ix_customer_owner_updated", "owner_id", "branch_id", "updated_at", "id", **ACTIVE_ONLY),
         Index("ix_customer_owner_tier", "owner_id", "branch_id", "tier", **ACTIVE_ONLY),  # "my customers" per tier
         Index("ix_customer_updated", "updated_at", "id", **ACTIVE_ONLY),
-        # Name prefix search: LIKE 'x%' on a lower-cased copy; PostgreSQL needs pattern ops for LIKE.
-        Index("ix_customer_branch_name", "branch_id", "name_search", "updated_at",
-              postgresql_ops={"name_search": "varchar_pattern_ops"}, **ACTIVE_ONLY),
+        # The list sorted by name, and a manager's one-character search by what a colleague's mask shows
+        # (a range on name_search, code point order on both databases: the column is "C" on PostgreSQL).
+        Index("ix_customer_branch_name", "branch_id", "name_search", "id", **ACTIVE_ONLY),
         Index("ix_customer_branch_last4", "branch_id", "mobile_last4", **ACTIVE_ONLY),
         # One record per person in the whole bank: the database is the last word on duplicates, also when
         # two branches create the same person at once (the duplicate check alone races).
@@ -173,7 +173,7 @@ class Customer(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
     name: Mapped[str] = mapped_column(String(100))
-    name_search: Mapped[str] = mapped_column(String(100))
+    name_search: Mapped[str] = mapped_column(String(100).with_variant(String(100, collation="C"), "postgresql"))
     # Personal numbers: AES-GCM ciphertext, a keyed hash for exact lookup, and the last four for 尾号.
     mobile_enc: Mapped[str | None] = mapped_column(String(120))
     mobile_hash: Mapped[str | None] = mapped_column(String(64))
