@@ -120,8 +120,9 @@ def _shown_by_mask(shape: ListShape):
     return shown
 
 
-def _where(shape: ListShape):
-    """The filter of a shape, with bound parameters named after the filters."""
+def _where(shape: ListShape, name_matches=None):
+    """The filter of a shape, with bound parameters named after the filters (`name_matches`: the ids a name
+    term finds, as the statement names them)."""
     if shape.scope == "all":
         clauses = [true()]
     elif shape.scope == "branch":
@@ -130,7 +131,7 @@ def _where(shape: ListShape):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        matched = C.id.in_(_name_matches(shape))
+        matched = C.id.in_(name_matches if name_matches is not None else _name_matches(shape))
         clauses.append(_tested_while_walking(matched) if shape.walk else matched)
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
@@ -144,7 +145,7 @@ def _where(shape: ListShape):
     return and_(*clauses)
 
 
-def _total(shape: ListShape, where):
+def _total(shape: ListShape, where, name_matches=None):
     """The number of matches as a scalar subquery: the kept tally when nothing is filtered (a branch
     has tens of thousands of customers), else a count that stops after `cap` rows. Should a branch's
     tally row be missing (a data-only restore, say), the count stands in for it: COALESCE evaluates
@@ -159,7 +160,7 @@ def _total(shape: ListShape, where):
     if shape.name_only and shape.scope != "none":
         # Only active customers have keys (records.archive_customer drops them): a name search alone is
         # counted from the key index, without reading a customer row per match.
-        (matched_id,) = _name_matches(shape).subquery().c
+        (matched_id,) = (name_matches if name_matches is not None else _name_matches(shape)).subquery().c
         found = select(matched_id).distinct().limit(bindparam("cap", type_=Integer)).subquery()
         return select(func.count()).select_from(found).scalar_subquery()
     return counted
@@ -174,7 +175,12 @@ def _reversed(order):
 def page_statement(shape: ListShape):
     """One page of rows, each carrying the (capped) total of all matches (`total`); in reverse order
     when the shape reads from the end (search.search_customers puts them back)."""
-    where = _where(shape)
+    # The ids a name term finds, read once for the page and its count (a CTE both databases materialise).
+    name_matches = None
+    if shape.term == "name" and shape.with_total:
+        (matched_id,) = _name_matches(shape).cte("name_matches").c
+        name_matches = select(matched_id)
+    where = _where(shape, name_matches)
     order = _reversed(SORTS[shape.sort]) if shape.from_end else SORTS[shape.sort]
     # Deferred join: find the page's ids from the index alone, then read just those rows
     # (an OFFSET over full rows would read every skipped row from the table).
@@ -185,7 +191,7 @@ def page_statement(shape: ListShape):
               .exists() if shape.shares else false())
     columns = (*ROW_COLUMNS, shared.label("viewer_shares"))
     if shape.with_total:
-        columns += (_total(shape, where).label("total"),)
+        columns += (_total(shape, where, name_matches).label("total"),)
     return (
         select(*columns)
         .join_from(CUSTOMER, STAFF, STAFF.c.id == C.owner_id)
