@@ -171,6 +171,9 @@ class Config:
         if uri.startswith("postgresql"):
             engine_options.setdefault("pool_pre_ping", True)
             engine_options.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "5")))
+            # psycopg prepares a statement on its 5th use; each then keeps its generic plan. Left to choose, PostgreSQL
+            # planned the referral inbox again on every call (generic costed just above custom): bench/LEARNED.md.
+            engine_options.setdefault("connect_args", {"options": "-c plan_cache_mode=force_generic_plan"})
         elif uri.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"timeout": 5})
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
