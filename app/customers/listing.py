@@ -120,9 +120,17 @@ def _shown_by_mask(shape: ListShape):
     return shown
 
 
-def _where(shape: ListShape, name_matches=None):
-    """The filter of a shape, with bound parameters named after the filters (`name_matches`: the ids a name
-    term finds, as the statement names them)."""
+def _matched_ids(shape: ListShape):
+    """The ids a name term finds as one CTE, so that a statement reading them for its page and its count reads
+    them once (both databases materialise a CTE used twice); None without a name term."""
+    if shape.term != "name":
+        return None
+    (matched_id,) = _name_matches(shape).cte("name_matches").c
+    return select(matched_id)
+
+
+def _where(shape: ListShape, name_matches):
+    """The filter of a shape, with bound parameters named after the filters (`name_matches`: _matched_ids)."""
     if shape.scope == "all":
         clauses = [true()]
     elif shape.scope == "branch":
@@ -131,7 +139,7 @@ def _where(shape: ListShape, name_matches=None):
         clauses = [false()]
     clauses.append(C.archived_at.is_(None))
     if shape.term == "name":
-        matched = C.id.in_(name_matches if name_matches is not None else _name_matches(shape))
+        matched = C.id.in_(name_matches)
         clauses.append(_tested_while_walking(matched) if shape.walk else matched)
     elif shape.term is not None:
         clauses.append(TERM_COLUMNS[shape.term] == bindparam("term"))
@@ -145,7 +153,7 @@ def _where(shape: ListShape, name_matches=None):
     return and_(*clauses)
 
 
-def _total(shape: ListShape, where, name_matches=None):
+def _total(shape: ListShape, where, name_matches):
     """The number of matches as a scalar subquery: the kept tally when nothing is filtered (a branch
     has tens of thousands of customers), else a count that stops after `cap` rows. Should a branch's
     tally row be missing (a data-only restore, say), the count stands in for it: COALESCE evaluates
@@ -160,7 +168,7 @@ def _total(shape: ListShape, where, name_matches=None):
     if shape.name_only and shape.scope != "none":
         # Only active customers have keys (records.archive_customer drops them): a name search alone is
         # counted from the key index, without reading a customer row per match.
-        (matched_id,) = (name_matches if name_matches is not None else _name_matches(shape)).subquery().c
+        (matched_id,) = name_matches.subquery().c
         found = select(matched_id).distinct().limit(bindparam("cap", type_=Integer)).subquery()
         return select(func.count()).select_from(found).scalar_subquery()
     return counted
@@ -175,11 +183,7 @@ def _reversed(order):
 def page_statement(shape: ListShape):
     """One page of rows, each carrying the (capped) total of all matches (`total`); in reverse order
     when the shape reads from the end (search.search_customers puts them back)."""
-    # The ids a name term finds, read once for the page and its count (a CTE both databases materialise).
-    name_matches = None
-    if shape.term == "name" and shape.with_total:
-        (matched_id,) = _name_matches(shape).cte("name_matches").c
-        name_matches = select(matched_id)
+    name_matches = _matched_ids(shape)
     where = _where(shape, name_matches)
     order = _reversed(SORTS[shape.sort]) if shape.from_end else SORTS[shape.sort]
     # Deferred join: find the page's ids from the index alone, then read just those rows
@@ -204,7 +208,8 @@ def page_statement(shape: ListShape):
 @lru_cache(maxsize=512)
 def count_statement(shape: ListShape):
     """The total alone (for a page number past the end)."""
-    return select(_total(shape, _where(shape)))
+    name_matches = _matched_ids(shape)
+    return select(_total(shape, _where(shape, name_matches), name_matches))
 
 
 def shape_and_values(actor: User, *, term_kind: str | None, term: str | None, tier: str, status: str,
