@@ -91,3 +91,17 @@ def test_a_refused_action_shows_in_its_row(new_page, session_of, demo):
     row.get_by_test_id("do-decline").click()
     expect(row.get_by_test_id("referral-error")).to_be_visible()
     expect(row).to_have_attribute("data-status", "sent")
+
+
+def test_an_opened_form_takes_typing_at_once(new_page, session_of, demo):
+    """What is typed the moment an action's form arrives stays in the field it was typed into (htmx once
+    focused the form's first field 20 ms after the swap, moving a quick hand's amount into the product)."""
+    credit = open_as(new_page, session_of, "credit", **SIZES["desktop"])
+    credit.goto("/referrals/?status=contacted")
+    row = credit.locator("[data-testid=referral-row]").first
+    expect(row).to_have_attribute("data-status", "contacted")
+    row.get_by_test_id("open-convert").click()
+    row.get_by_test_id("convert-amount").fill("200000")
+    credit.wait_for_timeout(100)
+    expect(row.get_by_test_id("convert-amount")).to_have_value("200000")
+    expect(row.get_by_test_id("convert-product")).to_have_value("")
