@@ -66,7 +66,7 @@ def test_every_route_has_a_row(app):
 
 
 @pytest.fixture
-def ctx(world, customer, monday):
+def ctx(monday, world, customer):
     follow_up = plan(customer, world.manager, due=TODAY - timedelta(days=1), note="回访")
     return {"world": world, "customer": customer, "follow_up": follow_up}
 

@@ -28,7 +28,7 @@ def test_a_new_customer_with_a_tier_gets_its_first_return_visit(world, make_cust
                                                                  "first")
 
 
-def test_completing_a_return_visit_plans_the_next_by_tier(world, customer, monday):
+def test_completing_a_return_visit_plans_the_next_by_tier(monday, world, customer):
     (visit,) = pending_return_visits(customer.id)
     next_one = services.complete(world.manager, visit, "客户满意", expected_version=visit.version)
     db.session.commit()
@@ -36,7 +36,7 @@ def test_completing_a_return_visit_plans_the_next_by_tier(world, customer, monda
     assert [f.status for f in follow_ups(customer_id=customer.id)] == ["done", "open"]
 
 
-def test_the_admins_rhythm_row_wins_over_the_default(world, customer, monday):
+def test_the_admins_rhythm_row_wins_over_the_default(monday, world, customer):
     db.session.add(TierRhythm(tier="C", days=45, updated_at=clock.now()))
     db.session.commit()
     (visit,) = pending_return_visits(customer.id)
@@ -44,7 +44,7 @@ def test_the_admins_rhythm_row_wins_over_the_default(world, customer, monday):
     assert next_one.due_on == TODAY + timedelta(days=45)
 
 
-def test_a_tier_change_moves_the_pending_return_visit_and_never_adds_one(world, customer, monday):
+def test_a_tier_change_moves_the_pending_return_visit_and_never_adds_one(monday, world, customer):
     set_tier(world.manager, customer, "A", "资产提升")
     db.session.commit()
     (visit,) = pending_return_visits(customer.id)
@@ -55,7 +55,7 @@ def test_a_tier_change_moves_the_pending_return_visit_and_never_adds_one(world, 
     assert visit.due_on == TODAY + timedelta(days=90)
 
 
-def test_a_tier_change_counts_from_the_last_done_visit(world, customer, monday):
+def test_a_tier_change_counts_from_the_last_done_visit(monday, world, customer):
     (visit,) = pending_return_visits(customer.id)
     services.complete(world.manager, visit, "已回访", expected_version=visit.version)
     db.session.commit()
@@ -66,7 +66,7 @@ def test_a_tier_change_counts_from_the_last_done_visit(world, customer, monday):
     assert visit.due_on == TODAY + timedelta(days=30)  # done on TODAY, A: 30 days after it
 
 
-def test_a_tier_change_replans_a_customer_without_one(world, customer, monday):
+def test_a_tier_change_replans_a_customer_without_one(monday, world, customer):
     (visit,) = pending_return_visits(customer.id)
     services.cancel(world.manager, visit, "客户暂不需要", expected_version=visit.version)
     db.session.commit()
@@ -76,7 +76,7 @@ def test_a_tier_change_replans_a_customer_without_one(world, customer, monday):
     assert visit.due_on == TODAY + timedelta(days=30)
 
 
-def test_the_database_refuses_a_second_pending_return_visit(world, customer, monday):
+def test_the_database_refuses_a_second_pending_return_visit(monday, world, customer):
     db.session.add(FollowUp(branch_id=customer.branch_id, customer_id=customer.id, assignee_id=world.manager.id,
                             kind="return_visit", due_on=TODAY, status="snoozed", snoozed_until=TODAY))
     with pytest.raises(IntegrityError):
@@ -84,7 +84,7 @@ def test_the_database_refuses_a_second_pending_return_visit(world, customer, mon
     db.session.rollback()
 
 
-def test_planning_twice_moves_the_one_pending_visit(world, customer, monday):
+def test_planning_twice_moves_the_one_pending_visit(monday, world, customer):
     assert rhythm.plan_return_visit(customer, TODAY + timedelta(days=5), plan_key="x") == "moved"
     # A writer that lost the race: its INSERT finds the pending one and moves it instead of failing.
     db.session.execute(FollowUp.__table__.update().where(FollowUp.customer_id == customer.id).values(
@@ -96,7 +96,7 @@ def test_planning_twice_moves_the_one_pending_visit(world, customer, monday):
     assert visit.due_on == TODAY + timedelta(days=9)
 
 
-def test_the_insert_that_loses_the_race_does_nothing_and_moves_the_winner(world, customer, monday, monkeypatch):
+def test_the_insert_that_loses_the_race_does_nothing_and_moves_the_winner(monday, world, customer, monkeypatch):
     """The pending row appears between the UPDATE (which found nothing) and the INSERT."""
     (visit,) = pending_return_visits(customer.id)
     db.session.delete(visit)
@@ -138,7 +138,7 @@ def test_the_admin_sets_the_rhythm_and_only_the_admin(world):
     assert rhythm.rhythm_days() == {"A": 20, "B": 60, "C": 730}
 
 
-def test_an_appointment_done_proposes_a_follow_up_three_days_later(world, customer, monday):
+def test_an_appointment_done_proposes_a_follow_up_three_days_later(monday, world, customer):
     clock.freeze(MONDAY - timedelta(days=1))
     (appointment,) = book(world.manager, customer, BookingRequest(
         mode="direct", starts=(MONDAY + timedelta(hours=1),), minutes=30, place="branch", location=None,
