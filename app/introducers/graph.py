@@ -168,16 +168,19 @@ def yield_of(introducer: Ref) -> Yield:
     return Yield(*(int(v) for v in row)) if row else Yield()
 
 
+YIELDS = select(TALLY.c.customer_id, TALLY.c.partner_id, TALLY.c.direct, TALLY.c.total, TALLY.c.converted,
+                TALLY.c.amount).where(TALLY.c.customer_id.in_(bindparam("customer_ids", expanding=True))
+                                      | TALLY.c.partner_id.in_(bindparam("partner_ids", expanding=True)))  # see CHAIN
+
+
 def yields_of(introducers: list[Ref]) -> dict[Ref, Yield]:
     """yield_of for many introducers at once (a leaderboard page): one statement."""
     if not introducers:
         return {}
-    customers = [r.id for r in introducers if r.kind == "c"]
-    partners = [r.id for r in introducers if r.kind == "p"]
-    stmt = select(TALLY.c.customer_id, TALLY.c.partner_id, TALLY.c.direct, TALLY.c.total, TALLY.c.converted,
-                  TALLY.c.amount).where(TALLY.c.customer_id.in_(customers) | TALLY.c.partner_id.in_(partners))
+    values = {"customer_ids": [r.id for r in introducers if r.kind == "c"],
+              "partner_ids": [r.id for r in introducers if r.kind == "p"]}
     found = {(Ref("c", row[0]) if row[0] is not None else Ref("p", row[1])): Yield(*(int(v) for v in row[2:]))
-             for row in db.session.execute(stmt)}
+             for row in db.session.execute(YIELDS, values)}
     return {ref: found.get(ref, Yield()) for ref in introducers}
 
 
