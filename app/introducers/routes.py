@@ -170,7 +170,7 @@ def set_introducer(customer_id: int):
             flash(_("Introducer saved."), "success")
             return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
     return render("introducers/introducer.html", "introducers/_customer_panel.html", customer=customer,
-                  intro=panel.customer_panel(user, customer, form), status=400)
+                  intro=panel.customer_panel(user, customer, form), status=422)
 
 
 # ---------------------------------------------------------------- asking for introductions
@@ -196,7 +196,7 @@ def record_introductions(customer_id: int):
             if not is_htmx_request():
                 return redirect_or_hx(url_for("customers.show", customer_id=customer.id))
     return render("introducers/ask.html", "introducers/_ask.html", customer=customer, ask_form=form,
-                  created=created, status=200 if created else 400)
+                  created=created, status=200 if created else 422)
 
 
 # ---------------------------------------------------------------- the leaderboard

@@ -59,13 +59,13 @@ def test_introducer_reason_and_prospect_names_refused(world, customer, make_cust
     url = f"/customers/{customer.id}/introducer"
     assert manager_client.hx("POST", url, {"introducer": f"c:{first.id}"}).status_code == 200
     refused = manager_client.hx("POST", url, {"introducer": f"c:{second.id}", "reason": "记错\x07了"})
-    assert refused.status_code == 400 and tr(REFUSED) in body(refused)
+    assert refused.status_code == 422 and tr(REFUSED) in body(refused)
     db.session.expire_all()
     assert db.session.get(Introduction, customer.id).introducer_customer_id == first.id
     asked = manager_client.hx("POST", f"/customers/{customer.id}/introductions",
                               {"prospects-0-name": "王\x00", "prospects-0-title": "", "prospects-0-mobile": "",
                                "prospects-0-note": ""})
-    assert asked.status_code == 400 and tr(REFUSED) in body(asked)
+    assert asked.status_code == 422 and tr(REFUSED) in body(asked)
     assert count(Introduction) == 1 and count(Customer) == 3
 
 

@@ -79,3 +79,40 @@ def test_pick_the_introducer_as_you_type_then_change_it_with_a_reason(new_page, 
     page.get_by_test_id("save-introducer").click()
     expect(page.get_by_test_id("chain")).to_contain_text("链家")
     expect(page.get_by_test_id("history-entry")).to_have_count(2)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_refusals_show_at_the_field_not_in_a_toast(new_page, session_of, demo, axe, size):
+    """An empty "ask for introductions" and an introducer that would close a loop are refused where the
+    manager is looking: the field's own message, the field marked and focused, no toast."""
+    page = open_as(new_page, session_of, "manager", **(DESKTOP if size == "desktop" else PHONE))
+    page.goto(f"/customers/{demo.own_customer}")
+    page.locator("#kind").select_option("visit")
+    page.locator("#outcome").select_option("deal")
+    page.get_by_test_id("log-activity").click()
+    page.get_by_test_id("save-introductions").click()
+    first = page.locator("#prospects-0-name")
+    expect(first).to_have_attribute("aria-invalid", "true")
+    expect(first).to_be_focused()
+    expect(page.get_by_test_id("ask-introductions")).to_contain_text("请至少填写一位。")
+    expect(page.locator(".toast")).to_have_count(0)
+    axe(page, "ask for introductions refused")
+
+    friend = f"测{random.randrange(10**6):06d}"
+    first.fill(friend)
+    page.get_by_test_id("save-introductions").click()
+    expect(page.get_by_test_id("introduced-prospect")).to_have_text(friend)
+
+    # The customer's own introducee as its introducer: a loop.
+    page.reload()
+    page.locator("#introducer-panel summary").first.click()
+    page.get_by_test_id("introducer-search").fill(friend)
+    pick = page.locator("#change-intro-picks [data-testid=pick]").first
+    expect(pick).to_be_visible()
+    pick.check()
+    if page.locator("#introducer-reason").count():
+        page.locator("#introducer-reason").fill("客户更正")
+    page.get_by_test_id("save-introducer").click()
+    expect(page.locator("#change-intro-errors")).to_contain_text("您选择的引见人是本客户(直接或间接)引见的")
+    expect(page.locator(".toast")).to_have_count(0)
+    axe(page, "introducer loop refused")

@@ -52,7 +52,7 @@ def test_a_registered_number_creates_nothing(world, customer, make_customer, man
     before = count(Customer)
     response = ready(manager_client).hx("POST", f"/customers/{customer.id}/introductions", _rows(
         ("王", "先生", "13700001111", ""), ("李", "女士", "13700002222", "")))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert tr("A customer with this number already exists in your branch (see below).") in body(response)
     assert 'id="prospects-1-mobile-errors"' in body(response)
     assert count(Customer) == before and count(Introduction) == 0
@@ -61,12 +61,12 @@ def test_a_registered_number_creates_nothing(world, customer, make_customer, man
 def test_the_same_number_twice_and_an_empty_form_are_refused(world, customer, manager_client):
     twice = ready(manager_client).hx("POST", f"/customers/{customer.id}/introductions", _rows(
         ("王", "", "13700001111", ""), ("李", "", "137 0000 1111", "")))
-    assert twice.status_code == 400 and tr("The same mobile is entered twice.") in body(twice)
+    assert twice.status_code == 422 and tr("The same mobile is entered twice.") in body(twice)
     empty = manager_client.hx("POST", f"/customers/{customer.id}/introductions", _rows(("", "", "", "")))
-    assert empty.status_code == 400 and tr("Enter at least one person.") in body(empty)
+    assert empty.status_code == 422 and tr("Enter at least one person.") in body(empty)
     number_in_note = manager_client.hx("POST", f"/customers/{customer.id}/introductions", _rows(
         ("王", "", "", "电话13700001111")))
-    assert number_in_note.status_code == 400
+    assert number_in_note.status_code == 422
     assert count(Customer) == 1
 
 

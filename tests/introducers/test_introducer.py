@@ -75,7 +75,7 @@ def test_change_needs_a_reason_and_keeps_history(world, make_customer, manager_c
     introduce(me, first)
     url = f"/customers/{me.id}/introducer"
     refused = manager_client.hx("POST", url, {"introducer": f"c:{second.id}"})
-    assert refused.status_code == 400 and tr("Please give a reason for the change.") in body(refused)
+    assert refused.status_code == 422 and tr("Please give a reason for the change.") in body(refused)
     assert db.session.get(Introduction, me.id).introducer_customer_id == first.id
     changed = manager_client.hx("POST", url, {"introducer": f"c:{second.id}", "reason": "记错了"})
     assert changed.status_code == 200 and changed.headers["HX-Redirect"] == f"/customers/{me.id}"
@@ -97,7 +97,7 @@ def test_loops_are_refused_on_the_field_through_the_page(world, make_customer, m
     introduce(b, a)
     introduce(c, b)
     response = manager_client.hx("POST", f"/customers/{a.id}/introducer", {"introducer": f"c:{c.id}"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="change-intro-errors"' in body(response) and str(tr(str(links.LOOP))) in body(response)
     self_intro = manager_client.hx("POST", f"/customers/{a.id}/introducer", {"introducer": f"c:{a.id}"})
     assert tr("A customer cannot introduce itself.") in body(self_intro)
