@@ -77,6 +77,7 @@ def customer_rows(*, branch_id: int, owner_ids: list[int], creator_id: int, coun
         updated = created + timedelta(days=rng.randrange(0, max(1, (now - created).days + 1)))
         updated = min(updated, now)
         mobile = mobiles()
+        consented = rng.random() < 0.6
         row = {
             "kind": "business" if business else "individual",
             "branch_id": branch_id,
@@ -96,9 +97,9 @@ def customer_rows(*, branch_id: int, owner_ids: list[int], creator_id: int, coun
             "source": _weighted(rng, SOURCE_WEIGHTS),
             "status": _weighted(rng, STATUS_WEIGHTS),
             "tier": _weighted(rng, TIER_WEIGHTS),
-            "marketing_consent": rng.random() < 0.6,
-            "marketing_consent_at": created if rng.random() < 0.6 else None,
-            "marketing_consent_by_id": creator_id,
+            "marketing_consent": consented,
+            "marketing_consent_at": created if consented else None,
+            "marketing_consent_by_id": creator_id if consented else None,
             "sensitive_consent": False, "sensitive_consent_at": None, "sensitive_consent_by_id": None,
             "notes": rng.choice(NOTES) if rng.random() < 0.3 else None,
             "created_at": created, "created_by_id": creator_id,
