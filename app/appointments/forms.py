@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.appointments import slots as slot_rules
 from app.appointments.booking import BookingRequest
+from app.core import clock
 from app.core.forms import Form
 from app.core.validation import DATE_TOO_FAR, planning_day_error
 from app.customers.forms import NoPersonalNumbers, options
@@ -33,7 +34,7 @@ def _free_text(*validators) -> list:
 def _plannable_day(form, field) -> None:
     """A typed day is today or later and within two years, the follow-ups' bounds: year 1 or 9999 is refused at
     its field before it becomes a moment (which would overflow)."""
-    today = slot_rules.local_today()
+    today = clock.local_today()
     if field.data is None or planning_day_error(field.data, today) is None:
         return
     raise ValidationError(slot_rules.TIME_PASSED if field.data < today else DATE_TOO_FAR)

@@ -47,13 +47,9 @@ def from_local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=zone()).astimezone(UTC)
 
 
-def local_today() -> date:
-    return to_local(clock.now()).date()
-
-
 def too_far(start: datetime) -> bool:
     """Later than the last day anything may be planned for (validation.MAX_AHEAD_DAYS ahead)."""
-    return to_local(start).date() > local_today() + timedelta(days=MAX_AHEAD_DAYS)
+    return to_local(start).date() > clock.local_today() + timedelta(days=MAX_AHEAD_DAYS)
 
 
 def parse_key(key: str) -> datetime | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 _frozen: datetime | None = None
 
@@ -26,3 +28,8 @@ def local(dt: datetime | None, tz: str = "Asia/Shanghai") -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(ZoneInfo(tz))
+
+
+def local_today() -> date:
+    """Today in the display time zone (DISPLAY_TIMEZONE, Asia/Shanghai): the day a branch's lists are about."""
+    return local(now(), current_app.config["DISPLAY_TIMEZONE"]).date()

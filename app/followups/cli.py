@@ -20,8 +20,8 @@ def init_app(app: Flask) -> None:
                   help="The day the follow-ups fall due (default: tomorrow in Asia/Shanghai).")
     def run(day: str | None) -> None:
         """Create the return visits, birthdays and post-loan checks due on the day; safe to run twice."""
+        from app.core import clock
         from app.followups import reminders as planner
-        from app.followups import rhythm
 
         try:
             when = date.fromisoformat(day) if day else None
@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
         # A missed night is caught up with a past day; follow-ups are planned at most two years ahead, so a
         # day further either way is a typo (year 9999 would plan every customer's return visit there).
-        today = rhythm.local_today()
+        today = clock.local_today()
         if when is not None and abs(when - today) > timedelta(days=MAX_AHEAD_DAYS):
             raise click.BadParameter(f"choose a day within {MAX_AHEAD_DAYS} days of today", param_hint="--date")
         result = planner.run(when)

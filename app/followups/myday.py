@@ -15,11 +15,11 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from app.appointments import transitions
 from app.appointments.presenters import when_text
-from app.core import policies
+from app.core import clock, policies
 from app.core.extensions import db
 from app.core.labels import LABELS
 from app.core.privacy import mask
-from app.followups import presenters, rhythm
+from app.followups import presenters
 from app.models import Appointment, AppointmentStatus, Customer, FollowUp, User
 from app.referrals import inbox
 from app.referrals import presenters as referral_presenters
@@ -57,7 +57,7 @@ def due_count(user: User, today: date | None = None) -> int:
     """The navigation's count: one COUNT statement (archived customers' follow-ups wait, as on my day). The
     customer is looked up per counted row (_customer_active)."""
     return db.session.scalar(select(func.count()).select_from(FollowUp).where(
-        *due_condition(user, today or rhythm.local_today()), _customer_active())) or 0
+        *due_condition(user, today or clock.local_today()), _customer_active())) or 0
 
 
 def _customer_active():
@@ -157,7 +157,7 @@ def appointment_items(user: User, appointments: list[Appointment], full: Callabl
 
 def todays_items(user: User) -> list[AppointmentItem]:
     """My day's appointment section alone (the answer to an action taken from it)."""
-    appointments = todays_appointments(user, rhythm.local_today())
+    appointments = todays_appointments(user, clock.local_today())
     others = {a.customer_id for a in appointments if a.customer.owner_id != user.id}
     return appointment_items(user, appointments, policies.full_record_rule(user, others))
 
@@ -165,7 +165,7 @@ def todays_items(user: User) -> list[AppointmentItem]:
 def follow_ups_section(user: User, after: Cursor | None = None) -> FollowUpPage:
     """My day's follow-ups after `after`, with the count of all that are due (one COUNT only when the first page
     does not hold them all)."""
-    today = rhythm.local_today()
+    today = clock.local_today()
     page = follow_up_page(user, today, after)
     page.due_count = len(page.rows) if after is None and page.more_after is None else due_count(user, today)
     return page

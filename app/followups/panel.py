@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.core import policies
+from app.core import clock, policies
 from app.core.extensions import db
-from app.followups import presenters, rhythm, services
+from app.followups import presenters, services
 from app.followups.forms import AddForm
 from app.models import Customer, FollowUp, User
 
@@ -15,7 +15,7 @@ CLOSED_SHOWN = 10
 
 
 def panel_context(user: User, customer: Customer, form: AddForm | None = None) -> dict:
-    today = rhythm.local_today()
+    today = clock.local_today()
     full = policies.sees_full_record(user, customer)
     rows = list(db.session.scalars(
         select(FollowUp).options(joinedload(FollowUp.assignee)).where(FollowUp.customer_id == customer.id)

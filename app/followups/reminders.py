@@ -53,7 +53,7 @@ class RunResult:
 
 
 def coming_day() -> date:
-    return rhythm.local_today() + timedelta(days=1)
+    return clock.local_today() + timedelta(days=1)
 
 
 def _start_of(day: date) -> datetime:

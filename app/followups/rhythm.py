@@ -26,11 +26,6 @@ MIN_DAYS, MAX_DAYS = 1, 730
 DAYS_OUT_OF_RANGE = _l("Enter a whole number of days between 1 and 730.")
 
 
-def local_today() -> date:
-    """Today in the display time zone (Asia/Shanghai): the day follow-ups are due on."""
-    return clock.local(clock.now(), current_app.config["DISPLAY_TIMEZONE"]).date()
-
-
 def insert_ignoring_duplicates(table=FollowUp.__table__):
     """INSERT ... ON CONFLICT DO NOTHING on either engine: a row a unique index already has is skipped."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -135,7 +130,7 @@ def replan_for_tier(customer: Customer, actor: User, *, reason_key: str) -> str 
     last_done = db.session.scalar(select(table.c.closed_at).where(
         table.c.customer_id == customer.id, table.c.kind == RETURN_VISIT,
         table.c.status == FollowUpStatus.DONE.value).order_by(table.c.closed_at.desc()).limit(1))
-    today = local_today()
+    today = clock.local_today()
     start = clock.local(last_done, current_app.config["DISPLAY_TIMEZONE"]).date() if last_done else today
     return plan_return_visit(customer, max(today, start + timedelta(days=days)), plan_key=reason_key, actor=actor)
 
@@ -145,7 +140,7 @@ def plan_first(customer: Customer, actor: User) -> str | None:
     days = days_for(customer.tier)
     if days is None:
         return None
-    return plan_return_visit(customer, local_today() + timedelta(days=days), plan_key="first", actor=actor)
+    return plan_return_visit(customer, clock.local_today() + timedelta(days=days), plan_key="first", actor=actor)
 
 
 def hand_over(customer_ids: list[int], old_owner_id: int, new_owner_id: int) -> int:

@@ -9,11 +9,12 @@ from flask_wtf.csrf import generate_csrf
 
 from app.auth.decorators import roles_required
 from app.auth.guard import safe_referrer
+from app.core import clock
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, redirect_or_hx, render
 from app.core.refusals import InvalidInput, put_on_form
 from app.customers.loaders import load_customer
-from app.followups import bp, presenters, rhythm, services
+from app.followups import bp, presenters, services
 from app.followups.forms import AddForm, CancelForm, CompleteForm, ReassignForm, SnoozeForm
 from app.followups.loaders import load_follow_up
 from app.followups.myday import due_count
@@ -112,7 +113,7 @@ def show(follow_up_id: int):
     answers it with that action's form open."""
     user = _current()
     follow_up = load_follow_up(user, follow_up_id, "view")
-    row = presenters.opened(user, follow_up, rhythm.local_today())
+    row = presenters.opened(user, follow_up, clock.local_today())
     action = request.args.get("open")
     row.open_action = action if action in ACTIONS else None
     staff = [(s.id, s.display_name) for s in services.reassign_choices(user, follow_up)] if row.can_reassign else []
@@ -176,7 +177,7 @@ def _answer(user: User, follow_up_id: int, *, status: int = 200, action=None, er
         context.update(error=error if row is None else None, notice=notice)
         response = render("followups/customer.html", "followups/_panel.html", status=status, **context)
     else:
-        row = presenters.row_for(user, follow_up, rhythm.local_today())
+        row = presenters.row_for(user, follow_up, clock.local_today())
         row.error, row.open_action, row.typed = error, action, typed
         response = make_response(render_template("followups/_row.html", row=row, where="day", row_notice=notice),
                                  status)

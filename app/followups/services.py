@@ -62,7 +62,7 @@ def _text(value: str | None, field: str, *, missing=None, limit: int) -> str | N
 
 
 def _future_day(value: date | None, field: str, *, after: date | None = None) -> date:
-    today = rhythm.local_today()
+    today = clock.local_today()
     if value is None:
         raise InvalidInput({field: DATE_NEEDED})
     if value < today:
@@ -155,7 +155,7 @@ def complete(actor: User, follow_up: FollowUp, outcome: str | None, *, expected_
     _audit(actor, "complete", follow_up)
     if follow_up.kind != FollowUpKind.RETURN_VISIT.value:
         return None
-    rhythm.plan_after_done(follow_up, rhythm.local_today(), actor)
+    rhythm.plan_after_done(follow_up, clock.local_today(), actor)
     return db.session.scalar(select(FollowUp).where(
         FollowUp.customer_id == follow_up.customer_id, FollowUp.kind == FollowUpKind.RETURN_VISIT.value,
         FollowUp.status.in_((FollowUpStatus.OPEN.value, FollowUpStatus.SNOOZED.value))))
@@ -164,7 +164,7 @@ def complete(actor: User, follow_up: FollowUp, outcome: str | None, *, expected_
 def snooze(actor: User, follow_up: FollowUp, until: date | None, *, expected_version: int) -> None:
     """Put off to a later day (never a past one): it comes back on that day, marked snoozed."""
     _check(actor, follow_up, expected_version)
-    day = _future_day(until, "until", after=max(follow_up.due_on, rhythm.local_today() - timedelta(days=1)))
+    day = _future_day(until, "until", after=max(follow_up.due_on, clock.local_today() - timedelta(days=1)))
     old = follow_up.due_on
     follow_up.status, follow_up.snoozed_until, follow_up.due_on = FollowUpStatus.SNOOZED.value, day, day
     _flush()

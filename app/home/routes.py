@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.auth.decorators import any_signed_in, public, roles_required
+from app.core import clock
 from app.core.extensions import db
 from app.core.htmx import is_htmx_request, render
 from app.customers.stats import owner_counts, tier_counts
 from app.followups.myday import follow_ups_section, parse_cursor, referrals_section, todays_items
-from app.followups.rhythm import local_today
 from app.home import bp, home_url_for
 from app.lobby import presence
 from app.referrals.forms import ActionForm as ReferralActionForm
@@ -31,7 +31,7 @@ def manager():
     """My day: home of account managers (supervisors may open theirs too). The page is the frame and the
     customer counts; its three sections load on their own (below), each also a page without JavaScript."""
     user = current_user._get_current_object()
-    return render("home/manager.html", today=local_today(), my_tiers=tier_counts(user, owner=user),
+    return render("home/manager.html", today=clock.local_today(), my_tiers=tier_counts(user, owner=user),
                   presence=presence.roster(user), presence_back="my_day")
 
 
