@@ -6,8 +6,15 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Optional
 
+from app.core import clock
 from app.core.forms import Form
-from app.core.validation import DAY_OUT_OF_RANGE, EARLIEST_DAY, END_BEFORE_START, LATEST_DAY
+from app.core.validation import (
+    DAY_OUT_OF_RANGE,
+    EARLIEST_DAY,
+    END_BEFORE_START,
+    LATEST_DAY,
+    START_AFTER_TODAY,
+)
 
 INVALID_CHOICE = _l("Not a valid choice.")
 
@@ -42,6 +49,9 @@ class AuditFilterForm(Form):
             if field.data and not EARLIEST_DAY <= field.data <= LATEST_DAY:
                 field.errors = [DAY_OUT_OF_RANGE]
                 field.data, ok = None, False
+        if self.date_from.data and self.date_from.data > clock.local_today():
+            self.date_from.errors = [START_AFTER_TODAY]
+            return False
         if self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
             self.date_to.errors = [END_BEFORE_START]
             return False

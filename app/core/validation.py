@@ -222,6 +222,8 @@ EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 # What a date filter says of a day outside them, and of a range that ends before it starts (every list alike).
 DAY_OUT_OF_RANGE = _l("Choose a date between 1900-01-01 and 9998-12-31.")
 END_BEFORE_START = _l("The end date is before the start date.")
+# A start after today finds nothing (nothing is recorded ahead of time): most often a mistyped year.
+START_AFTER_TODAY = _l("The start date is after today: nothing has been recorded from then on.")
 
 
 class DayOutOfRange(ValueError):

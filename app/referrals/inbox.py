@@ -14,7 +14,13 @@ from sqlalchemy.orm import aliased
 from app.core import clock, policies, refdata, worker_copies
 from app.core.extensions import db
 from app.core.scoping import branch_scope
-from app.core.validation import DAY_OUT_OF_RANGE, END_BEFORE_START, DayOutOfRange, day_param
+from app.core.validation import (
+    DAY_OUT_OF_RANGE,
+    END_BEFORE_START,
+    START_AFTER_TODAY,
+    DayOutOfRange,
+    day_param,
+)
 from app.customers.search import id_param
 from app.models import AuditEvent, Customer, CustomerShare, Referral, ReferralNeed, ReferralStatus, User
 from app.referrals.transitions import AUDIT_ACTIONS
@@ -65,7 +71,9 @@ class InboxFilters:
         errors: dict = {}
         typed: dict = {}
         start, end = _typed_day(values, "start", errors, typed), _typed_day(values, "end", errors, typed)
-        if start and end and start > end:
+        if start and start > clock.local_today():
+            errors["start"] = START_AFTER_TODAY
+        elif start and end and start > end:
             errors["end"] = END_BEFORE_START
         return cls(tab=tab if tab in tabs else tabs[0],
                    status=status if status in set(ReferralStatus) | {"overdue", "open"} else "",

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from app.core import clock
 from tests.customers.helpers import body, error_slot, input_tag, tr
 
 
@@ -84,3 +85,17 @@ def test_start_after_end_is_answered_at_the_end_date(world, customer, refer, sup
 def test_the_typed_out_of_range_date_stays_in_its_field(supervisor_client):
     page = body(supervisor_client.get("/referrals/?tab=branch&end=9999-12-31"))
     assert 'value="9999-12-31"' in input_tag(page, "rf-end")
+
+
+def test_a_start_after_today_says_so_at_the_start_date(world, customer, refer, supervisor_client):
+    """A mistyped year (2999 for 2026) would show an empty inbox with no reason; today itself is a start."""
+    refer(world.manager, customer)
+    for response in (supervisor_client.get("/referrals/?tab=branch&start=2999-01-01"),
+                     supervisor_client.hx("GET", "/referrals/?tab=branch&start=2999-01-01")):
+        assert response.status_code == 200
+        html = body(response)
+        assert tr("The start date is after today: nothing has been recorded from then on.") in error_slot(html, "rf-start")
+        assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-filter-error"' in html
+    today = clock.local_today().isoformat()
+    html = body(supervisor_client.get(f"/referrals/?tab=branch&start={today}"))
+    assert error_slot(html, "rf-start").strip() == "" and 'data-testid="referral-row"' in html
