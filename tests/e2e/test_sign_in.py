@@ -79,6 +79,11 @@ def test_phone_width_layout_has_a_menu_button_and_no_horizontal_scroll(new_page)
     toggler = page.locator(".navbar-toggler")
     expect(toggler).to_be_visible()
     assert scroll_width(page) <= 375
+    # A manager's bar carries two live badges beside the toggler; they all stay on the brand's row.
+    for badge in ("follow-up-badge-bar", "referral-badge-bar"):
+        expect(page.get_by_test_id(badge)).to_have_count(1)
+    brand, button = page.locator(".navbar-brand").bounding_box(), toggler.bounding_box()
+    assert abs((button["y"] + button["height"] / 2) - (brand["y"] + brand["height"] / 2)) < 8, (brand, button)
 
     # The collapsed menu opens and still fits the screen.
     toggler.click()
