@@ -77,7 +77,6 @@ def customer_rows(*, branch_id: int, owner_ids: list[int], creator_id: int, coun
         updated = created + timedelta(days=rng.randrange(0, max(1, (now - created).days + 1)))
         updated = min(updated, now)
         mobile = mobiles()
-        consented = rng.random() < 0.6
         row = {
             "kind": "business" if business else "individual",
             "branch_id": branch_id,
@@ -97,9 +96,10 @@ def customer_rows(*, branch_id: int, owner_ids: list[int], creator_id: int, coun
             "source": _weighted(rng, SOURCE_WEIGHTS),
             "status": _weighted(rng, STATUS_WEIGHTS),
             "tier": _weighted(rng, TIER_WEIGHTS),
-            "marketing_consent": consented,
-            "marketing_consent_at": created if consented else None,
-            "marketing_consent_by_id": creator_id if consented else None,
+            "marketing_consent": rng.random() < 0.6,
+            # given when the customer was created, or recorded at the last update
+            "marketing_consent_at": created if rng.random() < 0.6 else updated,
+            "marketing_consent_by_id": creator_id,
             "sensitive_consent": False, "sensitive_consent_at": None, "sensitive_consent_by_id": None,
             "notes": rng.choice(NOTES) if rng.random() < 0.3 else None,
             "created_at": created, "created_by_id": creator_id,
@@ -123,6 +123,8 @@ def customer_rows(*, branch_id: int, owner_ids: list[int], creator_id: int, coun
                            birthday=birthday, sensitive_consent=True, sensitive_consent_at=created,
                            sensitive_consent_by_id=creator_id,
                            asset_band=rng.choice(["lt_50k", "50k_500k", "500k_3m", "3m_6m", "ge_6m"]))
+        if not row["marketing_consent"]:
+            row.update(marketing_consent_at=None, marketing_consent_by_id=None)
         row["name_search"] = search_key(name)
         yield row
 
