@@ -300,7 +300,9 @@ class CustomerForm(Form):
 
 class ActivityForm(Form):
     kind = SelectField(_l("Contact"), choices=_choices(ACTIVITY_LABELS), default="call")
-    outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, "—"), default="")
+    # Every contact has an outcome ("no answer" is one): the day's call and effective-call counts read it.
+    outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, _l("Choose the outcome")), default="",
+                          validators=[InputRequired(message=_l("Choose the outcome of the contact."))])
     note = TextAreaField(_l("Note"), validators=_free_text(Optional(), Length(max=2000)))
 
 

@@ -34,7 +34,7 @@ def test_activity_note_refused(world, customer, manager_client, char):
 
 def test_line_breaks_and_tabs_in_notes_are_kept(world, customer, manager_client):
     response = manager_client.hx("POST", f"/customers/{customer.id}/activities",
-                                 {"kind": "call", "outcome": "", "note": "第一行\r\n第二行\t完"})
+                                 {"kind": "call", "outcome": "reached", "note": "第一行\r\n第二行\t完"})
     assert response.status_code == 200
     assert db.session.scalars(db.select(Activity.note)).one() == "第一行\r\n第二行\t完"
 

@@ -15,7 +15,7 @@ from app.core.demo_data import UniqueMobiles, customer_rows
 from app.core.extensions import db
 from app.customers import records, tiers
 from app.models import Activity, AuditEvent, Customer, TierChange
-from tests.customers.helpers import FORM, ID_NUMBER, MOBILE, body, count, tr
+from tests.customers.helpers import FORM, ID_NUMBER, MOBILE, body, count, error_slot, tr
 
 VERSION_RE = re.compile(r'<input id="version" name="version" type="hidden" value="(\d+)">')
 
@@ -322,9 +322,22 @@ def test_activity_logged_through_htmx_returns_the_timeline_fragment(world, custo
 
 
 def test_activity_logged_with_a_plain_form_redirects(world, customer, manager_client):
-    response = manager_client.form(f"/customers/{customer.id}/activities", {"kind": "call", "outcome": ""})
+    response = manager_client.form(f"/customers/{customer.id}/activities", {"kind": "call", "outcome": "no_answer"})
     assert response.status_code == 303 and response.headers["Location"] == f"/customers/{customer.id}"
     assert count(Activity) == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_an_activity_without_its_outcome_is_refused_at_the_outcome(world, customer, manager_client, htmx):
+    """One click on 记录 with the form as it comes would log a bare call: every contact has an outcome."""
+    data = {"kind": "call", "outcome": "", "note": "回访"}
+    url = f"/customers/{customer.id}/activities"
+    response = manager_client.hx("POST", url, data) if htmx else manager_client.form(url, data)
+    assert response.status_code == 200 and count(Activity) == 0
+    assert tr("Choose the outcome of the contact.") in error_slot(body(response), "outcome")
+    select_tag = re.search(r'<select[^>]*id="outcome"[^>]*>', body(response)).group(0)
+    assert 'aria-invalid="true"' in select_tag and "is-invalid" in select_tag
+    assert "回访" in body(response)  # the typed note comes back
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])

@@ -175,6 +175,7 @@ def test_logging_an_activity_by_keyboard_focuses_the_new_entry_then_the_field_in
 
     # Refused (too long; maxlength taken off, as an old browser would ignore it): the focus lands on the
     # note, which says why.
+    page.locator("#outcome").select_option("reached")
     page.locator("#note").evaluate("n => n.removeAttribute('maxlength')")
     page.locator("#note").fill("长" * 2001)
     page.locator("#note").focus()
