@@ -4,14 +4,11 @@ bulk reassignment and activities logged through htmx."""
 from __future__ import annotations
 
 import json
-import random
 import re
 
 import pytest
-from faker import Faker
 from sqlalchemy import select, update
 
-from app.core.demo_data import UniqueMobiles, customer_rows
 from app.core.extensions import db
 from app.customers import records, tiers
 from app.models import Activity, AuditEvent, Customer, TierChange
@@ -484,13 +481,3 @@ def test_a_consent_shows_its_date_and_an_undated_one_no_empty_brackets(world, cu
     assert "()" not in sheet and "（）" not in sheet
     assert sheet.count(tr("Yes")) == 2
     assert re.search(r"\(\d{4}-\d{2}-\d{2}\)", sheet)  # the sensitive consent keeps its date
-
-
-def test_demo_customers_have_a_consent_date_exactly_when_they_consented():
-    rng, faker = random.Random(7), Faker("zh_CN")
-    rows = list(customer_rows(branch_id=1, owner_ids=[1], creator_id=1, count=300, rng=rng, faker=faker,
-                              mobiles=UniqueMobiles(rng)))
-    consented = [r for r in rows if r["marketing_consent"]]
-    assert 0 < len(consented) < len(rows)
-    assert all((r["marketing_consent_at"] is not None) == r["marketing_consent"] for r in rows)
-    assert all((r["marketing_consent_by_id"] is not None) == r["marketing_consent"] for r in rows)

@@ -20,6 +20,18 @@ def _end_before_start() -> str:
     return tr("The end date is before the start date.")
 
 
+def _start_after_today() -> str:
+    return tr("The start date is after today: nothing has been recorded from then on.")
+
+
+def _both_answers(client, query: str) -> list[str]:
+    """The inbox for `query` as a full page and as the htmx list, each answered 200."""
+    url = f"/referrals/?tab=branch&{query}"
+    responses = (client.get(url), client.hx("GET", url))
+    assert [r.status_code for r in responses] == [200, 200]
+    return [body(r) for r in responses]
+
+
 
 
 
@@ -70,10 +82,7 @@ def test_the_full_page_has_no_out_of_band_slots(world, customer, refer, supervis
 
 def test_start_after_end_is_answered_at_the_end_date(world, customer, refer, supervisor_client):
     refer(world.manager, customer)
-    for response in (supervisor_client.get("/referrals/?tab=branch&start=2026-12-02&end=2026-12-01"),
-                     supervisor_client.hx("GET", "/referrals/?tab=branch&start=2026-12-02&end=2026-12-01")):
-        assert response.status_code == 200
-        html = body(response)
+    for html in _both_answers(supervisor_client, "start=2026-12-02&end=2026-12-01"):
         assert _end_before_start() in error_slot(html, "rf-end")
         assert error_slot(html, "rf-start").strip() == ""
         assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-filter-error"' in html
@@ -90,11 +99,8 @@ def test_the_typed_out_of_range_date_stays_in_its_field(supervisor_client):
 def test_a_start_after_today_says_so_at_the_start_date(world, customer, refer, supervisor_client):
     """A mistyped year (2999 for 2026) would show an empty inbox with no reason; today itself is a start."""
     refer(world.manager, customer)
-    for response in (supervisor_client.get("/referrals/?tab=branch&start=2999-01-01"),
-                     supervisor_client.hx("GET", "/referrals/?tab=branch&start=2999-01-01")):
-        assert response.status_code == 200
-        html = body(response)
-        assert tr("The start date is after today: nothing has been recorded from then on.") in error_slot(html, "rf-start")
+    for html in _both_answers(supervisor_client, "start=2999-01-01"):
+        assert _start_after_today() in error_slot(html, "rf-start")
         assert 'data-testid="no-referrals"' not in html and 'data-testid="referral-filter-error"' in html
     today = clock.local_today().isoformat()
     html = body(supervisor_client.get(f"/referrals/?tab=branch&start={today}"))
